@@ -1,0 +1,86 @@
+"""Coded diagnostics with source locations.
+
+Every problem the build can detect has a stable code from :data:`CATALOGUE`, a location
+(``file:line:col``) and a message. Problems are collected and raised together as a
+:class:`BuildError`, so one run reports all of them and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CATALOGUE: dict[str, str] = {
+    "E-SOURCE-MISSING": "the source file does not exist",
+    "E-SOURCE-EMPTY": "the source file is empty",
+    "E-SOURCE-ENCODING": "the source file is not valid UTF-8",
+    "E-SOURCE-TRUNCATED": "the source ends before the structure the edition expects",
+    "E-REPAIR-UNMAPPED": "a character outside plain text is neither in the glyph table nor known to be legitimate",
+    "E-REPAIR-TABLE": "the glyph table is malformed",
+    "E-STRUCT-UNDECIDED": "a line's paragraph status is ambiguous and no editorial decision covers it",
+    "E-STRUCT-HEADING": "a heading in the source has no entry in chapters.yaml, or an entry matches nothing",
+    "E-DECISION-REF": "an editorial decision refers to a line or text that does not exist",
+    "E-DECISION-UNUSED": "an editorial decision applies to nothing that needs deciding",
+    "E-DECISION-SCHEMA": "an editorial data file is malformed",
+    "E-BIB-SYNTAX": "the BibTeX file cannot be parsed",
+    "E-BIB-DUPLICATE": "two BibTeX entries share a key",
+    "E-BIB-STATUS": "a BibTeX entry lacks a valid edition_status",
+    "E-CITE-UNRESOLVED": "a citation matches no bibliography entry",
+    "E-CITE-AMBIGUOUS": "a citation matches more than one bibliography entry",
+    "E-CITE-UNCITED": "a bibliography entry is never cited",
+    "E-GLOSS-PINYIN": "a glossary entry's characters disagree with its romanisation",
+    "E-GLOSS-MISSING": "a romanised term in the text has no glossary entry",
+    "E-GLOSS-UNUSED": "a glossary entry's term never occurs in the text",
+    "E-GLOSS-SCHEMA": "a glossary entry is malformed",
+    "E-SITE-BUILD": "mkdocs build failed",
+    "E-PDF-BUILD": "the PDF could not be built",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in an input file; line and column are 1-based, 0 meaning 'whole file/line'."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.col:
+            return f"{self.file}:{self.line}:{self.col}"
+        if self.line:
+            return f"{self.file}:{self.line}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One coded problem at one location."""
+
+    code: str
+    location: Location
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOGUE:
+            raise ValueError(f"unknown diagnostic code {self.code}")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.location} {self.message}"
+
+
+class BuildError(Exception):
+    """Raised with every diagnostic a stage found; the build stops and writes nothing."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))
+
+    @property
+    def codes(self) -> set[str]:
+        return {d.code for d in self.diagnostics}
+
+
+def fail_if(diagnostics: list[Diagnostic]) -> None:
+    """Raise :class:`BuildError` if any diagnostics were collected."""
+    if diagnostics:
+        raise BuildError(diagnostics)

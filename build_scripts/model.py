@@ -1,0 +1,149 @@
+"""Typed records passed between the pipeline's stages.
+
+Every stage takes and returns these frozen dataclasses, never loose dicts: the repair stage
+returns :class:`RepairResult`, the structure stage a :class:`Document` of :class:`Block`\\ s, and
+every change made to the source is one :class:`Intervention`, which feeds both the reading text
+and the apparatus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Character-level interventions: they replace ``original`` at ``line:col`` with ``replacement``.
+EDIT_KINDS = ("decode", "normalise-quote", "normalise-dash", "label", "sic", "emend")
+#: Structural interventions: they say how source lines become blocks.
+STRUCTURE_KINDS = (
+    "page-start",
+    "join-line",
+    "join-page",
+    "paragraph-break",
+    "continue",
+    "heading",
+    "block-quote",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """One editorial change to the source, replayable and shown in the apparatus."""
+
+    id: str
+    """Stable identifier, e.g. ``d0012`` (decode) or ``j0301`` (join)."""
+    kind: str
+    """One of :data:`EDIT_KINDS` or :data:`STRUCTURE_KINDS`."""
+    line: int
+    """1-based source line where the intervention applies."""
+    col: int = 0
+    """1-based source column for character-level edits; 0 for structural ones."""
+    original: str = ""
+    """The source reading (for edits, the exact characters replaced)."""
+    replacement: str = ""
+    """The edition's reading."""
+    end_line: int = 0
+    """Last source line concerned (joins: the next line; quotes: the last quoted line)."""
+    rule: str = ""
+    """The rule that made this intervention, or ``decision:<id>`` for an editorial decision."""
+    reason: str = ""
+    """Why: for decisions the reviewed reason from ``editorial/decisions.yaml``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepairedLine:
+    """A source line after character repair; ``raw`` keeps the source exactly."""
+
+    number: int
+    raw: str
+    text: str
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.raw.strip()
+
+    @property
+    def opens_page(self) -> bool:
+        """A non-blank line starting with a space opens a new manuscript page."""
+        return self.raw.startswith(" ") and not self.is_blank
+
+
+@dataclass(frozen=True, slots=True)
+class RepairResult:
+    """The output of the repair stage: repaired lines plus the edits that made them."""
+
+    source_name: str
+    lines: tuple[RepairedLine, ...]
+    edits: tuple[Intervention, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageMark:
+    """A manuscript page that begins inside (or at the start of) a block."""
+
+    page: int
+    offset: int
+    """Character offset in the block's text where the page begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of the reading text."""
+
+    id: str
+    """Anchor: ``abstract``, a heading id from chapters.yaml, or ``pN`` for paragraphs and quotes."""
+    kind: str
+    """``abstract`` | ``heading`` | ``paragraph`` | ``quote``."""
+    section: str
+    """Id of the chapter the block belongs to (``front`` for the abstract)."""
+    text: str
+    """Plain reading text, no markup."""
+    first_line: int
+    last_line: int
+    number: int = 0
+    """¶ number for paragraphs and quotes (1…N across the article); 0 otherwise."""
+    pages: tuple[PageMark, ...] = ()
+    editorial: bool = False
+    """True for a heading the edition supplies."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """A chapter's fixed identity (from chapters.yaml) and its blocks."""
+
+    id: str
+    slug: str
+    title: str
+    editorial: bool
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """The structured reading text: abstract, chapters, and every intervention."""
+
+    abstract: Block
+    chapters: tuple[Chapter, ...]
+    interventions: tuple[Intervention, ...]
+    page_count: int
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        return (self.abstract,) + tuple(b for c in self.chapters for b in c.blocks)
+
+    @property
+    def paragraphs(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.number)
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """A range of a block's text that later stages link: a citation or a glossary term."""
+
+    block: str
+    start: int
+    end: int
+    kind: str
+    """``citation`` or ``glossary``."""
+    target: str
+    """Bibliography key or glossary entry id."""
+    locator: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
