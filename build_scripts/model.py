@@ -103,6 +103,16 @@ class Block:
     pages: tuple[PageMark, ...] = ()
     editorial: bool = False
     """True for a heading the edition supplies."""
+    line_offsets: tuple[tuple[int, int], ...] = ()
+    """(source line, offset in ``text`` where that line's text begins), for locating diagnostics."""
+
+    def line_at(self, offset: int) -> int:
+        """The source line holding ``offset`` of this block's text."""
+        line = self.first_line
+        for number, start in self.line_offsets:
+            if start <= offset:
+                line = number
+        return line
 
 
 @dataclass(frozen=True, slots=True)

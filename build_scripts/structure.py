@@ -285,8 +285,9 @@ def assemble(
             counter += 1
             number = counter
             block_id = f"p{counter}"
+        offsets = tuple((n, _offset(texts, lines_, n)) for n in lines_)
         return Block(id=block_id, kind=kind, section=section, text=text, first_line=lines_[0],
-                     last_line=lines_[-1], number=number, pages=marks)
+                     last_line=lines_[-1], number=number, pages=marks, line_offsets=offsets)
 
     first_heading = headings[0].line
     (abstract_lines, abstract_text), *rest = blocks_between(label.line, first_heading)
@@ -300,7 +301,7 @@ def assemble(
         title = h.original or spec.heading
         head_pages = (PageMark(pages[h.line], 0),) if h.original and h.line in pages else ()
         head = Block(id=spec.id, kind="heading", section=spec.id, text=title, first_line=h.line, last_line=h.line,
-                     pages=head_pages, editorial=not h.original)
+                     pages=head_pages, editorial=not h.original, line_offsets=((h.line, 0),))
         body = [
             make(ls, text, "quote" if ls[0] in quotes and quotes[ls[0]].end_line == ls[-1] else "paragraph", spec.id)
             for ls, text in blocks_between(h.line, end)
