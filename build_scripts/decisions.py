@@ -26,6 +26,8 @@ class Decision:
     locator: str = ""
     data_line: int = 0
     """Line of the entry in the YAML file, for diagnostics."""
+    source: str = ""
+    """The YAML file the decision comes from."""
 
 
 def load_decisions(path: Path) -> tuple[Decision, ...]:
@@ -65,6 +67,7 @@ def load_decisions(path: Path) -> tuple[Decision, ...]:
                 key=str(entry.get("key", "")),
                 locator=str(entry.get("locator", "")),
                 data_line=entry.get(LINE_KEY, 0),
+                source=str(path),
             )
         )
     if problems:

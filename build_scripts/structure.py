@@ -39,7 +39,7 @@ SIC = " [sic]"
 def ends_sentence(text: str) -> bool:
     """True if the line ends with sentence punctuation that is not an abbreviation like ``pp.``."""
     s = text.rstrip()
-    if not s or s.split()[-1].lower() in ABBREVIATIONS:
+    if not s or s.split()[-1].lstrip("([\u2018\u201c").lower() in ABBREVIATIONS:
         return False
     core = s.rstrip(CLOSERS)
     return bool(core) and core[-1] in TERMINAL
@@ -68,7 +68,8 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
     headings = [ln for ln in content if _is_heading(ln, lines)]
     head_records, sections, head_problems = _map_headings(headings, content, config.chapters, src, page_starts)
     records += head_records
-    problems += head_problems
+    if head_problems:
+        raise BuildError(problems + head_problems)
 
     median = statistics.median(len(ln.text.strip()) for ln in content)
     by_line = {d.line: d for d in decisions if d.kind in ("paragraph-break", "continue")}
@@ -78,7 +79,7 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
     valid_numbers = {ln.number for ln in content}
     for d in quotes:
         if d.line not in valid_numbers or d.end_line not in valid_numbers or d.end_line < d.line:
-            problems.append(_ref_problem(d, config, "block-quote lines are not text lines"))
+            problems.append(_ref_problem(d, "block-quote lines are not text lines"))
         else:
             used.add(d.id)
             records.append(
@@ -92,10 +93,10 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
     for d in decisions:
         if d.kind in ("paragraph-break", "continue", "block-quote", "sic", "emend") and d.id not in used:
             if d.line not in {ln.number for ln in lines}:
-                problems.append(_ref_problem(d, config, f"line {d.line} does not exist in the source"))
+                problems.append(_ref_problem(d, f"line {d.line} does not exist in the source"))
             else:
                 problems.append(
-                    Diagnostic("E-DECISION-UNUSED", Location(str(config.decisions), d.data_line),
+                    Diagnostic("E-DECISION-UNUSED", Location(d.source, d.data_line),
                                f"decision {d.id} ({d.kind}) at source line {d.line} decides nothing")
                 )
     last = content[-1]
@@ -113,8 +114,8 @@ def _order(i: Intervention) -> tuple[int, int, str]:
     return (i.line, i.col, i.id)
 
 
-def _ref_problem(d: Decision, config: Config, message: str) -> Diagnostic:
-    return Diagnostic("E-DECISION-REF", Location(str(config.decisions), d.data_line), f"decision {d.id}: {message}")
+def _ref_problem(d: Decision, message: str) -> Diagnostic:
+    return Diagnostic("E-DECISION-REF", Location(d.source, d.data_line), f"decision {d.id}: {message}")
 
 
 def _text_edits(

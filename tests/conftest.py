@@ -1,0 +1,55 @@
+"""Shared fixtures: the real configuration, the prepared edition, and a real site build."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from build_scripts.config import ROOT, Config, load_config
+from build_scripts.emit import Edition, emit
+from build_scripts.pipeline import prepare
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def edition(config: Config) -> Edition:
+    return prepare(config)
+
+
+@pytest.fixture(scope="session")
+def emitted(edition: Edition) -> dict[str, str]:
+    return emit(edition)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted: dict[str, str]) -> Path:
+    """The real site, built with mkdocs --strict from a copy of the project whose docs/ is freshly emitted."""
+    from build_scripts.emit import write_files
+    from build_scripts.site import build_site
+
+    work = tmp_path_factory.mktemp("project")
+    for name in ("mkdocs.yml", "overrides", "build_scripts"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, work / name)
+        elif src.exists():
+            shutil.copy2(src, work / name)
+    shutil.copytree(ROOT / "docs", work / "docs")
+    write_files(emitted, work / "docs")
+    site = work / "site"
+    build_site(work / "mkdocs.yml", site)
+    return site
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,108 @@
+"""Emitted Markdown: regenerated output matches the committed docs, text is literal, footnotes pair up."""
+
+from __future__ import annotations
+
+import html.parser
+import re
+
+import markdown
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+from build_scripts.config import Config
+from build_scripts.emit import Edition
+from build_scripts.inline import Mark, to_markdown
+from build_scripts.mdtext import escape, is_glyph_range
+
+EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "tables", "toc"]
+
+
+class _Text(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+
+def text_of(html_text: str) -> tuple[str, list[str]]:
+    p = _Text()
+    p.feed(html_text)
+    return "".join(p.parts), p.tags
+
+
+def test_committed_docs_equal_a_fresh_emit(config: Config, emitted: dict[str, str]) -> None:
+    stale = [rel for rel, text in emitted.items() if (config.docs_dir / rel).read_text(encoding="utf-8") != text]
+    assert stale == [], "run `make build` (or python -m build_scripts --emit-only) and commit docs/"
+
+
+def test_no_raw_glyph_range_character_in_docs(emitted: dict[str, str]) -> None:
+    bad = {rel for rel, text in emitted.items() if rel.endswith(".md") and any(is_glyph_range(c) for c in text)}
+    assert bad == set()
+
+
+def test_every_paragraph_renders_to_exactly_its_text(edition: Edition, emitted: dict[str, str]) -> None:
+    """Render each chapter with Python-Markdown (as MkDocs does) and compare every ¶'s text content."""
+    for chapter in edition.document.chapters:
+        page = markdown.markdown(emitted[f"{chapter.slug}.md"].split("---", 2)[2], extensions=EXTENSIONS)
+        for block in chapter.blocks:
+            if not block.number:
+                continue
+            m = re.search(rf'<p[^>]*id="{block.id}"[^>]*>(.*?)</p>', page, re.S)
+            assert m, block.id
+            body = re.sub(r'<a class="pnum"[^>]*>.*?</a>\s*', "", m.group(1))
+            body = re.sub(r'<sup id="fnref[^"]*">.*?</sup>', "", body)
+            body = re.sub(r'<span class="ms"[^>]*>.*?</span>', "", body)
+            text, _ = text_of(body)
+            assert text == block.text, block.id
+
+
+def test_footnotes_are_paired_and_numbered_from_one_per_chapter(edition: Edition, emitted: dict[str, str]) -> None:
+    md = MarkdownIt("commonmark").use(footnote_plugin)
+    for chapter in edition.document.chapters:
+        tokens = md.parse(emitted[f"{chapter.slug}.md"])
+        refs = [t.meta["label"] for tok in tokens if tok.children for t in tok.children if t.type == "footnote_ref"]
+        defs = [t.meta["label"] for t in tokens if t.type == "footnote_open"]
+        cited = [c for c in edition.citations if any(c.block == b.id for b in chapter.blocks)]
+        assert sorted(refs, key=int) == sorted(defs, key=int) == [str(n) for n in range(1, len(cited) + 1)]
+
+
+ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_any_text_renders_literally(text: str) -> None:
+    text = " ".join(text.split())
+    rendered = markdown.markdown(escape(text), extensions=EXTENSIONS)
+    content, tags = text_of(rendered)
+    assert content == text
+    assert set(tags) <= {"p"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(ANY_TEXT, st.data())
+def test_marks_never_inject_markup(text: str, data: st.DataObject) -> None:
+    text = " ".join(text.split()) or "x"
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    marks = [Mark("glossary", a, b, "term", title='<script>"x"</script>')] if b > a else []
+    marks.append(Mark("footnote", b, b, "1"))
+    md = to_markdown(text, marks, "glossary.md") + "\n\n[^1]: note"
+    rendered = markdown.markdown(md, extensions=EXTENSIONS)
+    content, tags = text_of(rendered.split('<div class="footnote">')[0])
+    assert content.strip().replace("1", "") == text.replace("1", "")
+    assert "script" not in tags
+
+
+def test_metacharacters_in_source_render_literally(emitted: dict[str, str]) -> None:
+    sample = "*emph* _u_ [link](x) <b>bold</b> # not a heading | pipe `code` &amp; {: #id }"
+    html_text = markdown.markdown(escape(sample), extensions=EXTENSIONS)
+    assert text_of(html_text)[0] == sample

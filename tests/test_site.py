@@ -1,0 +1,48 @@
+"""The real MkDocs site: strict build, anchors, manuscript pages, no third-party requests in the HTML."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+from build_scripts.emit import Edition
+
+OWN_HOSTS = {"", "edney-soft-power.github.io"}
+
+
+def page(site: Path, slug: str) -> str:
+    return (site / ("index.html" if slug == "index" else f"{slug}/index.html")).read_text(encoding="utf-8")
+
+
+def test_every_paragraph_and_page_anchor_is_in_its_chapter(built_site: Path, edition: Edition) -> None:
+    for chapter in edition.document.chapters:
+        html_text = page(built_site, chapter.slug)
+        assert f'id="{chapter.id}"' in html_text
+        for block in chapter.blocks:
+            if block.number:
+                assert f'id="{block.id}"' in html_text
+                assert f'href="#{block.id}"' in html_text
+            for mark in block.pages:
+                assert f'id="ms-{mark.page}"' in html_text
+
+
+def test_nav_is_in_reading_order(built_site: Path, edition: Edition) -> None:
+    html_text = page(built_site, "index")
+    positions = [html_text.find(f'href="{c.slug}/"') for c in edition.document.chapters]
+    assert all(p > 0 for p in positions) and positions == sorted(positions)
+
+
+def test_no_third_party_resources(built_site: Path) -> None:
+    pattern = re.compile(r'<(?:script|link|img|iframe|source)\b[^>]*(?:src|href)="([^"]+)"')
+    for html_file in built_site.rglob("*.html"):
+        for url in pattern.findall(html_file.read_text(encoding="utf-8")):
+            host = urlparse(url).hostname or ""
+            assert host in OWN_HOSTS, f"{html_file.relative_to(built_site)} loads {url}"
+    css = "".join(p.read_text(encoding="utf-8") for p in built_site.rglob("*.css"))
+    assert "fonts.googleapis" not in css and "fonts.gstatic" not in css
+
+
+def test_downloads_are_published(built_site: Path) -> None:
+    for name in ("edition.txt", "edition.json", "references.bib"):
+        assert (built_site / "downloads" / name).stat().st_size > 1000
