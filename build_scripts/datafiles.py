@@ -28,7 +28,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def load_yaml(path: Path, code: str = "E-DECISION-SCHEMA") -> Any:
     """Parse ``path``; a syntax error stops the build naming the file, line and column."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))

@@ -108,8 +108,11 @@ def check_pinyin(entries: tuple[GlossaryEntry, ...], path: Path) -> None:
         toned = _strip_tones(e.pinyin).replace(" ", "")
         if reading != e.term.replace(" ", "") or toned != reading:
             problems.append(
-                Diagnostic("E-GLOSS-PINYIN", Location(str(path), e.data_line),
-                           f"entry {e.id}: {e.hanzi} reads '{reading}', term is '{e.term}', pinyin '{e.pinyin}'")
+                Diagnostic(
+                    "E-GLOSS-PINYIN",
+                    Location(str(path), e.data_line),
+                    f"entry {e.id}: {e.hanzi} reads '{reading}', term is '{e.term}', pinyin '{e.pinyin}'",
+                )
             )
     if problems:
         raise BuildError(problems)
@@ -176,8 +179,11 @@ def find_occurrences(
             if is_pinyin(words) and words not in terms:
                 line = block.line_at(m.start())
                 problems.append(
-                    Diagnostic("E-GLOSS-MISSING", Location(source_name, line),
-                               f"¶{block.number or block.id}: romanised term {m.group(0)!r} has no glossary entry")
+                    Diagnostic(
+                        "E-GLOSS-MISSING",
+                        Location(source_name, line),
+                        f"¶{block.number or block.id}: romanised term {m.group(0)!r} has no glossary entry",
+                    )
                 )
     found: list[Occurrence] = []
     for block in blocks:
@@ -190,8 +196,13 @@ def find_occurrences(
                 found.append(Occurrence(entry.id, block.id, m.start(), m.end(), linked=False))
     for entry in entries:
         if not any(o.entry == entry.id for o in found):
-            problems.append(Diagnostic("E-GLOSS-UNUSED", Location(str(glossary_path), entry.data_line),
-                                       f"entry {entry.id}: term {entry.term!r} never occurs in the text"))
+            problems.append(
+                Diagnostic(
+                    "E-GLOSS-UNUSED",
+                    Location(str(glossary_path), entry.data_line),
+                    f"entry {entry.id}: term {entry.term!r} never occurs in the text",
+                )
+            )
     if problems:
         raise BuildError(problems)
     return _choose_links(entries, found, document)

@@ -8,6 +8,7 @@ only escaped and wrapped. Both renderers walk the same marks, so the site and th
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def render(
     Wraps must not overlap each other; an insertion inside a wrap is moved to the wrap's end.
     """
     wraps = sorted((m for m in marks if m.end > m.start), key=lambda m: m.start)
-    for a, b in zip(wraps, wraps[1:]):
+    for a, b in itertools.pairwise(wraps):
         if b.start < a.end:
             raise ValueError(f"overlapping marks {a} and {b}")
     inserts = []

@@ -137,7 +137,7 @@ class Document:
 
     @property
     def blocks(self) -> tuple[Block, ...]:
-        return (self.abstract,) + tuple(b for c in self.chapters for b in c.blocks)
+        return (self.abstract, *tuple(b for c in self.chapters for b in c.blocks))
 
     @property
     def paragraphs(self) -> tuple[Block, ...]:

@@ -45,14 +45,17 @@ def load_glyph_table(path: Path) -> GlyphTable:
     problems: list[Diagnostic] = []
     rows = [r for r in path.read_text(encoding="utf-8").splitlines()]
     data_rows = [(n, r) for n, r in enumerate(rows, 1) if r and not r.startswith("#")]
-    for (lineno, row), fields in zip(data_rows[1:], csv.reader([r for _, r in data_rows[1:]], delimiter="\t")):
+    parsed = csv.reader([r for _, r in data_rows[1:]], delimiter="\t", quoting=csv.QUOTE_NONE)
+    for (lineno, row), fields in zip(data_rows[1:], parsed, strict=True):
         if len(fields) < 3 or not fields[0].startswith("U+"):
             problems.append(Diagnostic("E-REPAIR-TABLE", Location(str(path), lineno), f"bad row {row!r}"))
             continue
         char = chr(int(fields[0][2:], 16))
         target = glyph if fields[2] == "glyph" else shared if fields[2] == "shared" else None
         if target is None or char in glyph or char in shared:
-            problems.append(Diagnostic("E-REPAIR-TABLE", Location(str(path), lineno), f"bad kind or duplicate {fields[0]}"))
+            problems.append(
+                Diagnostic("E-REPAIR-TABLE", Location(str(path), lineno), f"bad kind or duplicate {fields[0]}")
+            )
             continue
         target[char] = fields[1]
     if problems:
@@ -97,7 +100,9 @@ def _is_neutral(ch: str) -> bool:
     return ch.isspace() or ("A" <= ch <= "Z") or (ch.isascii() and not ch.isalnum() and ch not in "'\"")
 
 
-def repair_line(number: int, raw: str, table: GlyphTable, source_name: str) -> tuple[str, list[Intervention], list[Diagnostic]]:
+def repair_line(
+    number: int, raw: str, table: GlyphTable, source_name: str
+) -> tuple[str, list[Intervention], list[Diagnostic]]:
     """Repair one line: per-character decoding, then normalisation, grouped into edit records."""
     decoded: list[str] = []
     kinds: list[str] = []

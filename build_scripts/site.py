@@ -29,7 +29,7 @@ def staging_dirs(site_dir: Path) -> tuple[Path, Path]:
 
 def recover(site_dir: Path) -> None:
     """Finish or undo an interrupted swap so ``site/`` is the last complete build."""
-    new, old = staging_dirs(site_dir)
+    _new, old = staging_dirs(site_dir)
     if not site_dir.exists() and old.exists():
         old.rename(site_dir)
     if old.exists():

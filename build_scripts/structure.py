@@ -18,6 +18,7 @@ records into blocks, and is all a replay needs.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import replace
@@ -83,11 +84,17 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
         else:
             used.add(d.id)
             records.append(
-                Intervention(id=f"bq-{d.id}", kind="block-quote", line=d.line, end_line=d.end_line,
-                             rule=f"decision:{d.id}", reason=d.reason)
+                Intervention(
+                    id=f"bq-{d.id}",
+                    kind="block-quote",
+                    line=d.line,
+                    end_line=d.end_line,
+                    rule=f"decision:{d.id}",
+                    reason=d.reason,
+                )
             )
     for run in sections:
-        for a, b in zip(run, run[1:]):
+        for a, b in itertools.pairwise(run):
             record = _boundary(a, b, median, by_line, quote_starts, quote_ends, used, src, problems)
             records.append(record)
     for d in decisions:
@@ -96,13 +103,17 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
                 problems.append(_ref_problem(d, f"line {d.line} does not exist in the source"))
             else:
                 problems.append(
-                    Diagnostic("E-DECISION-UNUSED", Location(d.source, d.data_line),
-                               f"decision {d.id} ({d.kind}) at source line {d.line} decides nothing")
+                    Diagnostic(
+                        "E-DECISION-UNUSED",
+                        Location(d.source, d.data_line),
+                        f"decision {d.id} ({d.kind}) at source line {d.line} decides nothing",
+                    )
                 )
     last = content[-1]
     if not ends_sentence(last.text):
-        problems.append(Diagnostic("E-SOURCE-TRUNCATED", Location(src, last.number, len(last.raw)),
-                                   "the text ends in mid-sentence"))
+        problems.append(
+            Diagnostic("E-SOURCE-TRUNCATED", Location(src, last.number, len(last.raw)), "the text ends in mid-sentence")
+        )
     if problems:
         raise BuildError(problems)
     interventions = tuple(sorted(repaired.edits + tuple(extra_edits) + tuple(records), key=_order))
@@ -128,22 +139,46 @@ def _text_edits(
     if not label:
         problems.append(Diagnostic("E-SOURCE-TRUNCATED", Location(src, first.number, 1), "no 'Abstract:' label"))
     else:
-        edits.append(Intervention(id="lb01", kind="label", line=first.number, col=len(label.group(1)) + 1,
-                                  original=label.group(2), replacement="", rule="abstract-label",
-                                  reason="The label 'Abstract:' becomes the abstract's heading."))
+        edits.append(
+            Intervention(
+                id="lb01",
+                kind="label",
+                line=first.number,
+                col=len(label.group(1)) + 1,
+                original=label.group(2),
+                replacement="",
+                rule="abstract-label",
+                reason="The label 'Abstract:' becomes the abstract's heading.",
+            )
+        )
     numbers = {ln.number: ln for ln in lines}
     for d in decisions:
         if d.kind not in ("sic", "emend") or d.line not in numbers:
             continue
         text = numbers[d.line].text
         if text.count(d.match) != 1:
-            problems.append(Diagnostic("E-DECISION-REF", Location(src, d.line),
-                                       f"decision {d.id}: {d.match!r} occurs {text.count(d.match)} times on this line"))
+            problems.append(
+                Diagnostic(
+                    "E-DECISION-REF",
+                    Location(src, d.line),
+                    f"decision {d.id}: {d.match!r} occurs {text.count(d.match)} times on this line",
+                )
+            )
             continue
         used.add(d.id)
         new = d.match + SIC if d.kind == "sic" else d.correction
-        edits.append(Intervention(id=f"e-{d.id}", kind=d.kind, line=d.line, col=text.index(d.match) + 1,
-                                  original=d.match, replacement=new, rule=f"decision:{d.id}", reason=d.reason))
+        edits.append(
+            Intervention(
+                id=f"e-{d.id}",
+                kind=d.kind,
+                line=d.line,
+                col=text.index(d.match) + 1,
+                original=d.match,
+                replacement=new,
+                rule=f"decision:{d.id}",
+                reason=d.reason,
+            )
+        )
     return edits, problems
 
 
@@ -172,16 +207,28 @@ def _map_headings(
     expected = [s.heading for s in printed]
     if found != expected:
         if found == expected[: len(found)]:
-            problems.append(Diagnostic("E-SOURCE-TRUNCATED", Location(src, content[-1].number),
-                                       f"missing section(s): {expected[len(found):]}"))
+            problems.append(
+                Diagnostic(
+                    "E-SOURCE-TRUNCATED",
+                    Location(src, content[-1].number),
+                    f"missing section(s): {expected[len(found) :]}",
+                )
+            )
         else:
             for h in headings:
                 if h.text.strip() not in expected:
-                    problems.append(Diagnostic("E-STRUCT-HEADING", Location(src, h.number, 1),
-                                               f"heading {h.text.strip()!r} has no entry in chapters.yaml"))
+                    problems.append(
+                        Diagnostic(
+                            "E-STRUCT-HEADING",
+                            Location(src, h.number, 1),
+                            f"heading {h.text.strip()!r} has no entry in chapters.yaml",
+                        )
+                    )
             for e in expected:
                 if e not in found:
-                    problems.append(Diagnostic("E-STRUCT-HEADING", Location(src), f"chapters.yaml heading {e!r} not found"))
+                    problems.append(
+                        Diagnostic("E-STRUCT-HEADING", Location(src), f"chapters.yaml heading {e!r} not found")
+                    )
         return [], [], problems
     page_two = page_starts[1] if len(page_starts) > 1 else content[-1].number + 1
     abstract = [ln for ln in content if ln.number < page_two]
@@ -192,21 +239,45 @@ def _map_headings(
     opening = [ln for ln in content if page_two <= ln.number < cuts[0]]
     editorial = [s for s in specs if s.editorial]
     if len(editorial) > 1 or (editorial and specs[0] is not editorial[0]):
-        problems.append(Diagnostic("E-STRUCT-HEADING", Location(src), "only the opening section may take an editorial heading"))
+        problems.append(
+            Diagnostic("E-STRUCT-HEADING", Location(src), "only the opening section may take an editorial heading")
+        )
     if opening:
         if not editorial:
-            problems.append(Diagnostic("E-STRUCT-HEADING", Location(src, opening[0].number),
-                                       "text before the first heading needs an editorial heading in chapters.yaml"))
+            problems.append(
+                Diagnostic(
+                    "E-STRUCT-HEADING",
+                    Location(src, opening[0].number),
+                    "text before the first heading needs an editorial heading in chapters.yaml",
+                )
+            )
         else:
-            records.append(Intervention(id="h00", kind="heading", line=opening[0].number, replacement=editorial[0].id,
-                                        rule="chapters.yaml:editorial", reason=editorial[0].reason))
+            records.append(
+                Intervention(
+                    id="h00",
+                    kind="heading",
+                    line=opening[0].number,
+                    replacement=editorial[0].id,
+                    rule="chapters.yaml:editorial",
+                    reason=editorial[0].reason,
+                )
+            )
         sections.append(opening)
-    for n, (h, spec) in enumerate(zip(headings, printed), 1):
-        records.append(Intervention(id=f"h{n:02d}", kind="heading", line=h.number, original=h.text.strip(),
-                                    replacement=spec.id, rule="between-separator-lines"))
+    for n, (h, spec) in enumerate(zip(headings, printed, strict=True), 1):
+        records.append(
+            Intervention(
+                id=f"h{n:02d}",
+                kind="heading",
+                line=h.number,
+                original=h.text.strip(),
+                replacement=spec.id,
+                rule="between-separator-lines",
+            )
+        )
         sections.append([ln for ln in content if h.number < ln.number < cuts[n] and ln.number not in heading_numbers])
-    records.append(Intervention(id="ab01", kind="paragraph-break", line=abstract[-1].number,
-                                rule="abstract-is-manuscript-page-1"))
+    records.append(
+        Intervention(id="ab01", kind="paragraph-break", line=abstract[-1].number, rule="abstract-is-manuscript-page-1")
+    )
     return records, sections, problems
 
 
@@ -223,23 +294,42 @@ def _boundary(
 ) -> Intervention:
     """Decide how line ``a`` meets line ``b``: a paragraph break, or a join (within or across pages)."""
     join_kind = "join-page" if b.opens_page else "join-line"
-    join = Intervention(id=f"j{a.number:04d}", kind=join_kind, line=a.number, end_line=b.number,
-                        original="\n", replacement=" ", rule="line-continues")
+    join = Intervention(
+        id=f"j{a.number:04d}",
+        kind=join_kind,
+        line=a.number,
+        end_line=b.number,
+        original="\n",
+        replacement=" ",
+        rule="line-continues",
+    )
     if a.number in quote_ends or b.number in quote_starts:
         return Intervention(id=f"b{a.number:04d}", kind="paragraph-break", line=a.number, rule="block-quote-boundary")
     if not ends_sentence(a.text):
         return join
     if len(a.text.strip()) < SHORT_RATIO * median:
-        return Intervention(id=f"b{a.number:04d}", kind="paragraph-break", line=a.number, rule="short-line-ends-sentence")
+        return Intervention(
+            id=f"b{a.number:04d}", kind="paragraph-break", line=a.number, rule="short-line-ends-sentence"
+        )
     decision = by_line.get(a.number)
     if decision is None:
-        problems.append(Diagnostic("E-STRUCT-UNDECIDED", Location(src, a.number, len(a.raw.rstrip())),
-                                   "sentence ends at full measure: add a paragraph-break or continue decision"))
+        problems.append(
+            Diagnostic(
+                "E-STRUCT-UNDECIDED",
+                Location(src, a.number, len(a.raw.rstrip())),
+                "sentence ends at full measure: add a paragraph-break or continue decision",
+            )
+        )
         return join
     used.add(decision.id)
     if decision.kind == "paragraph-break":
-        return Intervention(id=f"b{a.number:04d}", kind="paragraph-break", line=a.number,
-                            rule=f"decision:{decision.id}", reason=decision.reason)
+        return Intervention(
+            id=f"b{a.number:04d}",
+            kind="paragraph-break",
+            line=a.number,
+            rule=f"decision:{decision.id}",
+            reason=decision.reason,
+        )
     return replace(join, kind=join_kind, rule=f"decision:{decision.id}", reason=decision.reason)
 
 
@@ -287,8 +377,17 @@ def assemble(
             number = counter
             block_id = f"p{counter}"
         offsets = tuple((n, _offset(texts, lines_, n)) for n in lines_)
-        return Block(id=block_id, kind=kind, section=section, text=text, first_line=lines_[0],
-                     last_line=lines_[-1], number=number, pages=marks, line_offsets=offsets)
+        return Block(
+            id=block_id,
+            kind=kind,
+            section=section,
+            text=text,
+            first_line=lines_[0],
+            last_line=lines_[-1],
+            number=number,
+            pages=marks,
+            line_offsets=offsets,
+        )
 
     first_heading = headings[0].line
     (abstract_lines, abstract_text), *rest = blocks_between(label.line, first_heading)
@@ -297,18 +396,28 @@ def assemble(
     abstract = make(abstract_lines, abstract_text, "abstract", "front", "abstract")
     chapters: list[Chapter] = []
     ends = [h.line for h in headings[1:]] + [len(texts) + 1]
-    for h, end in zip(headings, ends):
+    for h, end in zip(headings, ends, strict=True):
         spec = spec_by_id[h.replacement]
         title = h.original or spec.heading
         head_pages = (PageMark(pages[h.line], 0),) if h.original and h.line in pages else ()
-        head = Block(id=spec.id, kind="heading", section=spec.id, text=title, first_line=h.line, last_line=h.line,
-                     pages=head_pages, editorial=not h.original, line_offsets=((h.line, 0),))
+        head = Block(
+            id=spec.id,
+            kind="heading",
+            section=spec.id,
+            text=title,
+            first_line=h.line,
+            last_line=h.line,
+            pages=head_pages,
+            editorial=not h.original,
+            line_offsets=((h.line, 0),),
+        )
         body = [
             make(ls, text, "quote" if ls[0] in quotes and quotes[ls[0]].end_line == ls[-1] else "paragraph", spec.id)
             for ls, text in blocks_between(h.line, end)
         ]
-        chapters.append(Chapter(id=spec.id, slug=spec.slug, title=title, editorial=not h.original,
-                                blocks=(head, *body)))
+        chapters.append(
+            Chapter(id=spec.id, slug=spec.slug, title=title, editorial=not h.original, blocks=(head, *body))
+        )
     return abstract, tuple(chapters)
 
 
@@ -318,7 +427,7 @@ def _last_text_line(texts: list[str], n: int, stop: int, skip: set[int]) -> bool
 
 def _join_text(texts: list[str], numbers: list[int], joins: dict[int, Intervention]) -> str:
     parts = [texts[numbers[0] - 1].strip()]
-    for prev, n in zip(numbers, numbers[1:]):
+    for prev, n in itertools.pairwise(numbers):
         parts.append(joins[prev].replacement + texts[n - 1].strip())
     return "".join(parts)
 

@@ -31,8 +31,12 @@ class Coverage:
         return self.known / self.words if self.words else 1.0
 
     def as_dict(self) -> dict[str, object]:
-        return {"words": self.words, "known": self.known, "coverage_pct": f"{100 * self.ratio:.2f}",
-                "unknown": list(self.unknown)}
+        return {
+            "words": self.words,
+            "known": self.known,
+            "coverage_pct": f"{100 * self.ratio:.2f}",
+            "unknown": list(self.unknown),
+        }
 
 
 def load_wordlist(path: Path) -> frozenset[str]:

@@ -14,7 +14,7 @@ _CONFIG = load_config()
 
 def _rows() -> list[dict[str, str]]:
     lines = [ln for ln in _CONFIG.glyphs.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
-    return list(csv.DictReader(lines, delimiter="\t"))
+    return list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 @pytest.mark.parametrize("row", _rows(), ids=lambda r: r["codepoint"])
