@@ -108,10 +108,12 @@ def footnote_text(edition: Edition, citation: Citation, references_href: str) ->
     """A footnote: the full formatted reference, the locator, the status where not verified, a link."""
     ref = edition.bibliography.get(citation.key)
     parts = [ref.markdown]
+    if ref.status == "unidentified" and ref.note:
+        parts.append(escape(ref.note, at_line_start=False))
     if citation.locator:
-        parts.append(f"Cited at {escape(citation.locator)}.")
-    if ref.status != "verified":
-        parts.append(f'<span class="status">[{ref.status} identification]</span>')
+        parts.append(f"Cited at {escape(citation.locator, at_line_start=False)}.")
+    if ref.status == "candidate":
+        parts.append('<span class="status status-candidate">candidate</span> identification: this work may not be the one cited.')
     parts.append(f'[↗ References]({references_href}#{ref.key} "Bibliography entry for {attr_escape(ref.label)}")')
     return " ".join(parts)
 

@@ -22,11 +22,14 @@ from pathlib import Path
 
 from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
+from wordfreq import zipf_frequency
 
 from .datafiles import LINE_KEY, load_yaml, require
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Block, Document
 
+COMMON_ENGLISH = 3.5
+"""wordfreq Zipf frequency above which a word counts as common English (about 1 in 300,000 words)."""
 BRACKETED = re.compile(r"[(\[]([a-z][a-z ]*[a-z])[)\]]")
 
 
@@ -134,7 +137,13 @@ def pinyin_syllables() -> frozenset[str]:
 
 
 def is_pinyin(words: str) -> bool:
-    """True if every word splits into pinyin syllables and there are at least two syllables."""
+    """True if the words read as romanised Chinese rather than English.
+
+    Every word must split into pinyin syllables, there must be at least two syllables, and the
+    words must not all be common English words ("see" is se + e; "he said" is not Chinese).
+    """
+    if all(zipf_frequency(w, "en") >= COMMON_ENGLISH for w in words.split()):
+        return False
     syllables = pinyin_syllables()
     count = 0
     for word in words.split():
