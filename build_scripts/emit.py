@@ -445,8 +445,13 @@ def downloads_page(edition: Edition) -> str:
 
 
 def edition_text(edition: Edition) -> str:
-    """Plain UTF-8 reading text: blocks separated by blank lines."""
-    return "\n\n".join(b.text for b in edition.document.blocks) + "\n"
+    """Plain UTF-8 reading text: blocks separated by blank lines; text the edition supplies is in [brackets]."""
+    return "\n\n".join(plain_block(b) for b in edition.document.blocks) + "\n"
+
+
+def plain_block(block: Block) -> str:
+    """A block as plain text; an editorial heading is bracketed, as editions mark supplied text."""
+    return f"[{block.text}]" if block.editorial else block.text
 
 
 def edition_json(edition: Edition) -> str:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from build_scripts.config import Config, load_config
-from build_scripts.emit import Edition
+from build_scripts.emit import Edition, plain_block
 from build_scripts.mdtext import is_glyph_range
 from build_scripts.repair import apply_edits, decode_line, load_glyph_table, repair
 from build_scripts.source import read_source
@@ -40,7 +40,7 @@ def test_replay_of_published_json_gives_the_reading_text(config: Config, emitted
     edits = [i for i in records if i.col]
     lines = apply_edits(read_source(config.source), edits)
     abstract, chapters = assemble(lines, records, config.chapters)
-    replayed = [abstract.text] + [b.text for c in chapters for b in c.blocks]
+    replayed = [plain_block(abstract)] + [plain_block(b) for c in chapters for b in c.blocks]
     assert "\n\n".join(replayed) + "\n" == emitted["downloads/edition.txt"]
 
 
