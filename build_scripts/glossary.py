@@ -27,6 +27,7 @@ from wordfreq import zipf_frequency
 from .datafiles import LINE_KEY, load_yaml, require
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Block, Document
+from .repair import normalise_text
 
 COMMON_ENGLISH = 3.5
 """wordfreq Zipf frequency above which a word counts as common English (about 1 in 300,000 words)."""
@@ -82,11 +83,11 @@ def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
                 id=str(raw.get("id", "")),
                 kind=str(raw.get("kind", "")),
                 term=str(raw.get("term", "")),
-                definition=" ".join(str(raw.get("definition", "")).split()),
+                definition=normalise_text(" ".join(str(raw.get("definition", "")).split())),
                 hanzi=str(raw.get("hanzi", "")),
                 pinyin=str(raw.get("pinyin", "")),
                 gloss=str(raw.get("gloss", "")),
-                attribution=str(raw.get("attribution", "")),
+                attribution=normalise_text(str(raw.get("attribution", ""))),
                 data_line=raw.get(LINE_KEY, 0),
             )
         )
