@@ -127,6 +127,19 @@ def block_href(edition: Edition, block: Block) -> str:
     return page_link(edition, chapter.slug if chapter else "index", block.id)
 
 
+def start_page(document: Document, block: Block) -> int:
+    """Manuscript page on which ``block`` begins (``data-ms``, read by the "Cite this" control)."""
+    page = 1
+    for b in document.blocks:
+        if b.pages and b.pages[0].offset == 0:
+            page = b.pages[0].page
+        if b.id == block.id:
+            break
+        if b.pages:
+            page = b.pages[-1].page
+    return page
+
+
 def render_block(edition: Edition, block: Block, numbers: dict[tuple[str, int], int]) -> str:
     body = to_markdown(block.text, block_marks(edition, block, numbers), "glossary.md", line_start=False)
     if block.kind == "heading":
@@ -140,7 +153,8 @@ def render_block(edition: Edition, block: Block, numbers: dict[tuple[str, int], 
         )
         return head + ('\n\n<p class="ms-line">' + marks.strip() + "</p>" if marks else "") + note
     pnum = f'<a class="pnum" href="#{block.id}" title="Link to ¶{block.number}">¶{block.number}</a>'
-    line = f'{pnum} {body}\n{{: #{block.id} .para data-para="{block.number}" }}'
+    ms = start_page(edition.document, block)
+    line = f'{pnum} {body}\n{{: #{block.id} .para data-para="{block.number}" data-ms="{ms}" }}'
     if block.kind == "quote":
         return "> " + line.replace("\n", "\n> ")
     return line

@@ -36,7 +36,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted
     from build_scripts.site import build_site
 
     work = tmp_path_factory.mktemp("project")
-    for name in ("mkdocs.yml", "overrides", "build_scripts"):
+    for name in ("mkdocs.yml", "overrides", "build_scripts", "editorial"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, work / name)

@@ -1,0 +1,151 @@
+/* Edition: "Cite this" controls for each page and each paragraph.
+ *
+ * Everything comes from the page itself: the article and edition metadata and the stable URL
+ * from <script id="edition-cite"> (overrides/main.html), the paragraph number from
+ * p.para[data-para], the manuscript page on which it begins from data-ms, and any page that
+ * begins inside it from span.ms[id^="ms-"]. No network; copying uses navigator.clipboard and
+ * falls back to a selected textarea and execCommand("copy").
+ */
+(function () {
+  "use strict";
+
+  function metadata() {
+    var el = document.getElementById("edition-cite");
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function pageRange(para) {
+    var first = para.getAttribute("data-ms");
+    var inside = Array.prototype.map.call(para.querySelectorAll("span.ms[id^='ms-']"), function (ms) {
+      return ms.id.slice(3);
+    });
+    var last = inside.length ? inside[inside.length - 1] : first;
+    if (!first) first = inside[0] || "";
+    return first === last ? first : first + "–" + last;
+  }
+
+  function articleLine(m) {
+    var a = m.article;
+    return a.author + ", “" + a.title + "”, " + a.journal + " " + a.volume + "(" + a.issue + "), " +
+      a.year + ", pp. " + a.first_page + "–" + a.last_page + ", doi:" + a.doi;
+  }
+
+  function editionLine(m) {
+    var e = m.edition;
+    return "in " + e.title + ", ed. " + e.editors + ", version " + e.version + " (" + e.date + ")";
+  }
+
+  function citeText(m, where, url) {
+    return articleLine(m) + (where ? ", " + where : "") + "; " + editionLine(m) + ", " + url + ".";
+  }
+
+  function bibtex(m, where, url) {
+    var a = m.article;
+    var e = m.edition;
+    var note = (where ? where + ". " : "") + "Reading edition: " + e.title + ", version " + e.version +
+      " (" + e.date + ")";
+    return "@article{edney2015edition,\n" +
+      "  author = {" + a.author_family + ", " + a.author_given + "},\n" +
+      "  title = {" + a.title + "},\n" +
+      "  journal = {" + a.journal + "},\n" +
+      "  volume = {" + a.volume + "},\n" +
+      "  number = {" + a.issue.replace("–", "--") + "},\n" +
+      "  pages = {" + a.first_page + "--" + a.last_page + "},\n" +
+      "  year = {" + a.year + "},\n" +
+      "  doi = {" + a.doi + "},\n" +
+      "  issn = {" + a.issn + "},\n" +
+      "  url = {" + url + "},\n" +
+      "  note = {" + note + "}\n}\n";
+  }
+
+  function copy(text, button) {
+    function done(ok) {
+      var label = button.querySelector(".cite-status");
+      if (label) label.textContent = ok ? "Copied" : "Copy failed";
+      button.setAttribute("data-copied", ok ? "true" : "false");
+      window.setTimeout(function () {
+        if (label) label.textContent = "";
+      }, 2500);
+    }
+    function fallback() {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (err) {
+        ok = false;
+      }
+      document.body.removeChild(area);
+      button.focus();
+      done(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  function control(kind, label, text) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "cite-button cite-" + kind;
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    button.innerHTML = kind === "bibtex" ? "BibTeX" : "Cite";
+    var status = document.createElement("span");
+    status.className = "cite-status";
+    status.setAttribute("role", "status");
+    button.appendChild(status);
+    button.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      copy(text(), button);
+    });
+    return button;
+  }
+
+  function controls(m, where, url, subject) {
+    var box = document.createElement("span");
+    box.className = "cite-controls";
+    box.appendChild(control("text", "Copy citation of " + subject, function () { return citeText(m, where, url); }));
+    box.appendChild(control("bibtex", "Copy BibTeX of " + subject, function () { return bibtex(m, where, url); }));
+    return box;
+  }
+
+  function init() {
+    var m = metadata();
+    var content = document.querySelector("article.md-content__inner");
+    if (!m || !content || content.querySelector(".cite-controls")) return;
+    var heading = content.querySelector("h1");
+    if (heading) {
+      var where = m.page && m.page !== m.article.title ? "“" + m.page + "”" : "";
+      var bar = document.createElement("p");
+      bar.className = "cite-page";
+      bar.appendChild(controls(m, where, m.url, "this page"));
+      heading.parentNode.insertBefore(bar, heading.nextSibling);
+    }
+    Array.prototype.forEach.call(content.querySelectorAll("p.para[data-para]"), function (para) {
+      var n = para.getAttribute("data-para");
+      var ms = pageRange(para);
+      var where = "¶" + n + (ms ? " [ms. " + ms + "]" : "");
+      var box = controls(m, where, m.url + "#" + para.id, "paragraph " + n);
+      var pnum = para.querySelector("a.pnum");
+      para.insertBefore(box, pnum ? pnum.nextSibling : para.firstChild);
+    });
+  }
+
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,81 @@
+"""Browser fixtures shared by the browser tests: Debian's Chromium through Playwright, the real
+built site served on a loopback port, and the real offline zip unpacked into a temporary folder.
+
+Loaded by the browser test modules as a plugin (``pytest_plugins = ["browsing"]``); the server and the browser
+are started by the first test that needs them and stopped when the session ends.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import http.server
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from build_scripts.config import Config
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site: Path) -> Iterator[str]:
+    """The built site on http://127.0.0.1:<free port>/, served from a thread; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=built_site))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (Playwright's own download is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def offline_copy(built_site: Path, config: Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline zip made by the pipeline's own ``build_offline`` stage, unzipped; returns its folder."""
+    from build_scripts.pipeline import OFFLINE_NAME, build_offline
+
+    project = built_site.parent
+    staging = tmp_path_factory.mktemp("offline-build") / "site"
+    (staging / "downloads").mkdir(parents=True)
+    build_offline(dataclasses.replace(config, mkdocs_yml=project / "mkdocs.yml"), staging)
+    target = tmp_path_factory.mktemp("offline-unzipped")
+    with zipfile.ZipFile(staging / "downloads" / OFFLINE_NAME) as zf:
+        zf.extractall(target)
+    return target / "edney-2015-edition"

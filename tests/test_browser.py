@@ -1,0 +1,323 @@
+"""The real site in a real browser: privacy, accessibility, search, tooltips, anchors, citing, offline.
+
+The site is built by the ``built_site`` fixture (mkdocs --strict on freshly emitted docs), served
+on a loopback port, and driven in Debian's Chromium. Every check is an interaction a reader makes;
+each fails if the feature it proves is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from build_scripts.config import Config, load_config
+from build_scripts.emit import Edition
+from build_scripts.urls import page_path, page_slugs
+
+pytest_plugins = ["browsing"]  # the browser, site_server and offline_copy fixtures
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SLUGS = page_slugs(load_config())
+TARGET_BACKGROUND = "rgb(255, 243, 176)"  # docs/assets/edition.css, p.para:target
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def clipboard_page(browser: Any, site_server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_server.rstrip("/"))
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def chapter_slug(edition: Edition, block_id: str) -> str:
+    """The page slug of a block (the abstract is on the front page)."""
+    block = next(b for b in edition.document.blocks if b.id == block_id)
+    chapter = edition.chapter_of(block)
+    return chapter.slug if chapter else "index"
+
+
+def search(tab: Any, query: str, base: str) -> list[str]:
+    """Type a query into Material's search box; return the result links relative to ``base``."""
+    box = tab.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    tab.keyboard.press("End")
+    tab.wait_for_function(
+        "() => /matching|No matching/.test(document.querySelector('.md-search-result__meta').textContent)"
+    )
+    links = [a.evaluate("a => a.href") for a in tab.locator(".md-search-result__item a").all()]
+    return [link.removeprefix(base) for link in links]
+
+
+def hover_tooltip(tab: Any, selector: str) -> str:
+    """Hover an element and return the text of the Material tooltip that opens for it."""
+    tab.mouse.move(0, 0)
+    tab.wait_for_function("() => !document.querySelector('.md-tooltip2--active')")
+    tab.locator(selector).first.scroll_into_view_if_needed()
+    tab.locator(selector).first.hover()
+    tooltip = tab.locator(".md-tooltip2--active .md-tooltip2__inner, .md-tooltip2--active").first
+    tooltip.wait_for(state="visible", timeout=5000)
+    return str(tooltip.inner_text())
+
+
+# --- privacy and accessibility ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_page_requests_only_its_own_origin_and_passes_axe(
+    page: Any, site_server: str, slug: str, artifacts: Path
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(site_server + page_path(slug))
+    page.wait_for_load_state("networkidle")
+    assert requests, "no request recorded"
+    foreign = [u for u in requests if not u.startswith(site_server) and not u.startswith(("data:", "blob:"))]
+    assert not foreign, f"{slug}: third-party requests {foreign}"
+
+    results = Axe().run(page).response
+    impacts = Counter(v["impact"] for v in results["violations"] for _ in v["nodes"])
+    report = artifacts / "axe-report.json"
+    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+    data[slug] = {"violations_by_impact": dict(impacts),
+                  "rules": sorted({v["id"] for v in results["violations"]})}
+    report.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{slug}: {bad}"
+
+
+def test_every_page_links_to_the_pdf_and_downloads(page: Any, site_server: str) -> None:
+    for slug in SLUGS:
+        page.goto(site_server + page_path(slug))
+        footer = page.locator("footer .edition-downloads")
+        for cls, target in (
+            ("edition-pdf", "edney-2015-edition.pdf"),
+            ("edition-offline", "edney-2015-edition-offline.zip"),
+        ):
+            href = footer.locator(f"a.{cls}").evaluate("a => a.href")
+            assert href == f"{site_server}downloads/{target}", (slug, href)
+            assert page.request.get(href).ok
+        footer.locator("a.edition-all-downloads").click()
+        page.wait_for_url(site_server + "downloads/")
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def test_search_finds_a_phrase_in_its_page_and_section(page: Any, site_server: str, edition: Edition) -> None:
+    page.goto(site_server)
+    links = search(page, "intimately related", site_server)
+    slug = chapter_slug(edition, "p1")
+    chapter = edition.document.chapters[0]
+    assert any(link.startswith(f"{slug}/") and link.endswith(f"#{chapter.id}") for link in links), links
+
+
+@pytest.mark.parametrize(
+    ("query", "page_slug"),
+    [
+        ("Gerschewski", "references/"),  # a cited author: the references page
+        ("Gerschewski", "national-security-regime-security-and-soft-power/"),  # … and where he is cited
+        ("wenhua anquan", "glossary/"),  # glossary term by pinyin
+        ("文化安全", "glossary/"),  # … and by characters (segmented by jieba at build time)
+        ("China's", "cultural-security-in-china/"),  # straight apostrophe finds “China’s”
+    ],
+)
+def test_search_finds(page: Any, site_server: str, query: str, page_slug: str) -> None:
+    page.goto(site_server)
+    links = search(page, query, site_server)
+    assert any(link.startswith(page_slug) for link in links), f"{query!r} → {links}"
+
+
+# --- tooltips, anchors -----------------------------------------------------------------------
+
+
+def test_footnote_marker_shows_the_full_reference(page: Any, site_server: str, edition: Edition) -> None:
+    slug = chapter_slug(edition, "p1")
+    page.goto(site_server + f"{slug}/")
+    note = " ".join(page.locator("[id='fn:1']").inner_text().replace("↩", "").split())
+    text = hover_tooltip(page, "[id='fnref:1'] a")
+    first = next(c for c in edition.citations if c.block == "p1")
+    reference = edition.bibliography.get(first.key)
+    plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", reference.markdown).replace("*", "").replace("\\", "")
+    assert plain in text
+    assert " ".join(text.replace("↩", "").split()) == note
+
+
+def test_glossary_link_shows_its_definition(page: Any, site_server: str, edition: Edition) -> None:
+    occurrence = next(o for o in edition.occurrences if o.linked)
+    entry = next(e for e in edition.glossary if e.id == occurrence.entry)
+    page.goto(site_server + page_path(chapter_slug(edition, occurrence.block)))
+    link = f"#{occurrence.block} a.gloss[href$='glossary/#{entry.id}']"
+    text = hover_tooltip(page, link)
+    assert " ".join(text.split()) == " ".join(entry.tooltip.split())
+
+
+def test_paragraph_anchor_scrolls_to_and_highlights_the_paragraph(
+    page: Any, site_server: str, edition: Edition
+) -> None:
+    slug = chapter_slug(edition, "p17")
+    page.goto(site_server + f"{slug}/#p17")
+    page.wait_for_load_state("networkidle")
+    box = page.locator("#p17").bounding_box()
+    assert 0 <= box["y"] < 300, box  # scrolled to the top of the viewport, below the header
+    style = page.evaluate("getComputedStyle(document.getElementById('p17')).backgroundColor")
+    other = page.evaluate("getComputedStyle(document.getElementById('p18')).backgroundColor")
+    assert style == TARGET_BACKGROUND
+    assert other != TARGET_BACKGROUND
+
+
+# --- citing ----------------------------------------------------------------------------------
+
+
+def expected_citation(config: Config, where: str, url: str) -> str:
+    a, ed = config.metadata["article"], config.metadata["edition"]
+    return (
+        f"{a['author']}, “{a['title']}”, {a['journal']} {a['volume']}({a['issue']}), {a['year']}, "
+        f"pp. {a['first_page']}–{a['last_page']}, doi:{a['doi']}, {where}; in {ed['title']}, ed. {ed['editors']}, "
+        f"version {ed['version']} ({ed['date']}), {url}."
+    )
+
+
+def manuscript_pages(edition: Edition, block_id: str) -> str:
+    """Independent of the page's JavaScript: the manuscript page(s) a paragraph spans, from the model."""
+    page = 1
+    for block in edition.document.blocks:
+        starts = [p.page for p in block.pages if p.offset == 0]
+        if starts:
+            page = starts[0]
+        if block.id == block_id:
+            inside = [p.page for p in block.pages if p.offset > 0]
+            return f"{page}–{inside[-1]}" if inside else str(page)
+        if block.pages:
+            page = block.pages[-1].page
+    raise AssertionError(block_id)
+
+
+@pytest.mark.parametrize("block_id", ["p17", "p20"])
+def test_cite_paragraph_copies_the_citation(
+    clipboard_page: Any, site_server: str, edition: Edition, config: Config, block_id: str
+) -> None:
+    slug = chapter_slug(edition, block_id)
+    clipboard_page.goto(site_server + f"{slug}/")
+    number = block_id[1:]
+    button = clipboard_page.get_by_role("button", name=f"Copy citation of paragraph {number}", exact=True)
+    assert button.evaluate("b => b.closest('p.para').id") == block_id
+    button.click()
+    clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
+    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    url = f"{config.metadata['edition']['site_url']}{slug}/#{block_id}"
+    where = f"¶{number} [ms. {manuscript_pages(edition, block_id)}]"
+    assert copied == expected_citation(config, where, url)
+
+
+def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
+    clipboard_page: Any, site_server: str, edition: Edition, config: Config
+) -> None:
+    slug = chapter_slug(edition, "p17")
+    clipboard_page.goto(site_server + f"{slug}/")
+    button = clipboard_page.get_by_role("button", name="Copy BibTeX of paragraph 17", exact=True)
+    button.focus()
+    clipboard_page.keyboard.press("Enter")
+    clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
+    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    a = config.metadata["article"]
+    assert copied.startswith("@article{")
+    assert f"doi = {{{a['doi']}}}" in copied
+    assert f"url = {{{config.metadata['edition']['site_url']}{slug}/#p17}}" in copied
+    assert "¶17 [ms. 11]" in copied
+
+
+def test_cite_chapter_copies_the_chapter_citation(
+    clipboard_page: Any, site_server: str, edition: Edition, config: Config
+) -> None:
+    chapter = edition.document.chapters[1]
+    clipboard_page.goto(site_server + f"{chapter.slug}/")
+    clipboard_page.get_by_role("button", name="Copy citation of this page", exact=True).click()
+    clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
+    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    url = f"{config.metadata['edition']['site_url']}{chapter.slug}/"
+    assert copied == expected_citation(config, f"“{chapter.title}”", url)
+
+
+def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, edition: Edition) -> None:
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.add_init_script(
+        "document.addEventListener('copy', () => { window.__copied = document.activeElement.value; }, true)"
+    )
+    slug = chapter_slug(edition, "p17")
+    page.goto(site_server + f"{slug}/")
+    page.get_by_role("button", name="Copy citation of paragraph 17", exact=True).click()
+    copied = page.evaluate("window.__copied")
+    assert copied and copied.endswith(f"{slug}/#p17.") and "¶17 [ms. 11]" in copied
+
+
+# --- screenshots -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("slug", "name"), [("index", "front"), ("introduction", "chapter"),
+                                            ("glossary", "glossary"), ("references", "references")])
+def test_screenshot(page: Any, site_server: str, artifacts: Path, slug: str, name: str) -> None:
+    page.goto(site_server + page_path(slug))
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready")
+    target = artifacts / f"site-{name}.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 20_000
+
+
+# --- offline copy ----------------------------------------------------------------------------
+
+
+def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, edition: Edition, artifacts: Path) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    index = offline_copy / "index.html"
+    page.goto(index.as_uri())
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1#title").is_visible()
+
+    chapter = edition.document.chapters[0]
+    page.locator(f".md-nav--primary a[href$='{chapter.slug}.html']").first.click()
+    page.wait_for_url(re.compile(rf"/{chapter.slug}\.html$"))
+    assert page.locator(f"h1#{chapter.id}").is_visible()
+    assert page.locator("p.para .cite-controls").count() > 0
+    stable = f"{load_config().metadata['edition']['site_url']}{chapter.slug}/"
+    assert page.locator("link[rel=canonical]").get_attribute("href") == stable
+    assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == stable
+
+    footnote = hover_tooltip(page, "[id='fnref:1'] a")
+    assert "Cited at" in footnote or "References" in footnote
+    occurrence = next(o for o in edition.occurrences if o.linked and o.block == chapter.blocks[1].id)
+    entry = next(e for e in edition.glossary if e.id == occurrence.entry)
+    gloss = hover_tooltip(page, f"#{occurrence.block} a.gloss[href$='glossary.html#{entry.id}']")
+    assert " ".join(gloss.split()) == " ".join(entry.tooltip.split())
+
+    links = search(page, "Gerschewski", offline_copy.as_uri() + "/")
+    assert any("references.html" in link for link in links), links
+    page.locator(".md-search-result__item a[href*='references.html']").first.click()
+    page.wait_for_url(re.compile(r"/references\.html"))
+    page.screenshot(path=str(artifacts / "offline-references.png"))
+
+    foreign = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
+    assert not foreign, f"offline copy requests {foreign}"
