@@ -392,7 +392,7 @@ def apparatus_page(edition: Edition) -> str:
         "(tested). The full record is also in [edition.json](downloads/edition.json).",
     ]
     for block in doc.blocks:
-        rows = [i for i in doc.interventions if _belongs(i, block)]
+        rows = [i for i in doc.interventions if belongs(i, block)]
         if not rows:
             continue
         label = (
@@ -419,7 +419,7 @@ def apparatus_page(edition: Edition) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _belongs(i: Intervention, block: Block) -> bool:
+def belongs(i: Intervention, block: Block) -> bool:
     if block.kind == "heading":
         return i.kind == "heading" and i.replacement == block.id
     return block.first_line <= i.line <= block.last_line and i.kind != "heading"

@@ -1,0 +1,273 @@
+"""The real print PDF, read back with pypdf and pdfplumber: text, footnotes, contents, outline, links, fonts.
+
+The PDF is built once per session from the real edition (``prepare(load_config())``) with the
+pipeline's own :func:`~build_scripts.pdf.build_pdf`; a second build checks that the bytes repeat.
+Pages 1, one with footnotes and the glossary's first page are rendered to PNG in
+``test-artifacts/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import Destination, IndirectObject
+
+from build_scripts.diagnostics import BuildError
+from build_scripts.emit import Edition, footnote_numbers
+from build_scripts.mdtext import is_glyph_range
+from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, uncovered_characters
+from build_scripts.pipeline import PDF_NAME
+
+pytestmark = pytest.mark.slow
+
+BODY_SIZES = (9.4, 10.1)
+"""Font sizes of the reading text (10 pt paragraphs, 9.5 pt block quotations) in edition.css."""
+DROPPED = re.compile(r"[\s\-\u00ad\u2010]")
+
+
+def squash(text: str) -> str:
+    """Compare text without whitespace and hyphens (line breaks and hyphenation differ from the model)."""
+    return DROPPED.sub("", text)
+
+
+@dataclass
+class Built:
+    path: Path
+    reader: PdfReader
+    plumber: Any
+    dests: dict[str, int]
+    """Named destination (an HTML id) → 0-based page index."""
+
+    def page_of(self, anchor: str) -> int:
+        return self.dests[anchor]
+
+
+@pytest.fixture(scope="session")
+def pdf(tmp_path_factory: pytest.TempPathFactory, edition: Edition) -> Any:
+    out = build_pdf(edition, tmp_path_factory.mktemp("pdf") / PDF_NAME)
+    reader = PdfReader(out)
+    dests = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
+    with pdfplumber.open(out) as plumber:
+        yield Built(out, reader, plumber, dests)
+
+
+def body_text(built: Built, first: int, stop: int) -> str:
+    """The reading text of pages ``first``..``stop-1``: serif characters at body size only.
+
+    Drops running heads, page numbers, margin ¶ numbers, [ms. N] markers, footnote calls and the
+    footnotes themselves, which are all set in other sizes or faces.
+    """
+
+    def keep(obj: dict[str, Any]) -> bool:
+        return obj.get("object_type") != "char" or (
+            "Serif" in obj["fontname"] and BODY_SIZES[0] <= obj["size"] <= BODY_SIZES[1]
+        )
+
+    return "\n".join(built.plumber.pages[i].filter(keep).extract_text() for i in range(first, stop))
+
+
+def small_text(built: Built, index: int) -> str:
+    page = built.plumber.pages[index]
+    return page.filter(lambda o: o.get("object_type") != "char" or o["size"] < 8.5).extract_text()
+
+
+def article_pages(built: Built) -> range:
+    return range(built.page_of("abstract-heading"), built.page_of("references"))
+
+
+def test_every_paragraph_in_order_and_no_glyph_characters(pdf: Built, edition: Edition) -> None:
+    pages = article_pages(pdf)
+    stream = squash(body_text(pdf, pages.start, pages.stop))
+    pos = 0
+    blocks = [b for b in edition.document.blocks if b.kind != "heading"]
+    assert len(blocks) == len(edition.document.paragraphs) + 1
+    for block in blocks:
+        found = stream.find(squash(block.text), pos)
+        assert found >= 0, f"{block.id} missing or out of order: {block.text[:60]!r}"
+        pos = found + len(squash(block.text))
+    everything = "".join(pdf.plumber.pages[i].extract_text() for i in range(0, pages.stop))
+    assert not [c for c in everything if is_glyph_range(c)]
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition) -> None:
+    numbers = footnote_numbers(edition)
+    section = {b.id: b.section for b in edition.document.blocks}
+    assert len(edition.citations) >= 10
+    for c in edition.citations:
+        ident = f"{section[c.block]}-{numbers[(c.block, c.start)]}"
+        page = pdf.page_of(f"fnref-{ident}")
+        assert pdf.page_of(f"fn-{ident}") == page, ident
+        reference = squash(_plain(edition.bibliography.get(c.key).html))[:30]
+        assert reference in squash(small_text(pdf, page)), f"footnote {ident} not on page {page + 1}"
+
+
+def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition) -> None:
+    contents = pdf.plumber.pages[pdf.page_of("contents")].extract_text().splitlines()
+    for anchor, title, _ in toc_entries(edition):
+        line = next(ln for ln in contents if ln.startswith(title))
+        printed = int(re.findall(r"(\d+)\s*$", line)[0])
+        assert printed == pdf.page_of(anchor) + 1, title
+        heading = pdf.plumber.pages[printed - 1].filter(lambda o: o.get("object_type") != "char" or o["size"] >= 14)
+        assert squash(title) in squash(heading.extract_text()), f"{title} is not on page {printed}"
+
+
+class _Headings(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[list[Any]] = []
+        self.open: list[Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "h2"):
+            self.open = [int(tag[1]), "", dict(attrs)["id"]]
+            self.found.append(self.open)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2"):
+            self.open = None
+
+    def handle_data(self, data: str) -> None:
+        if self.open is not None:
+            self.open[1] += data
+
+
+def _flatten(reader: PdfReader, items: list[Any], level: int = 1) -> list[tuple[int, str, int]]:
+    out: list[tuple[int, str, int]] = []
+    for item in items:
+        if isinstance(item, list):
+            out += _flatten(reader, item, level + 1)
+        else:
+            assert isinstance(item, Destination)
+            out.append((level, item.title or "", reader.get_destination_page_number(item)))
+    return out
+
+
+def test_bookmarks_match_the_heading_structure(pdf: Built, edition: Edition) -> None:
+    parser = _Headings()
+    parser.feed(print_html(edition))
+    expected = [(level, " ".join(text.split()), pdf.page_of(anchor)) for level, text, anchor in parser.found]
+    outline = _flatten(pdf.reader, pdf.reader.outline)
+    assert outline == expected
+    top = [title for level, title, _ in outline if level == 1]
+    chapters = [c.title for c in edition.document.chapters]
+    assert [t for t in top if t in chapters] == chapters
+    assert {"Contents", "Abstract", "References", "Glossary", "About this edition", "Apparatus"} <= set(top)
+
+
+def _links(reader: PdfReader) -> tuple[list[str], list[str]]:
+    internal, external = [], []
+    for page in reader.pages:
+        for ref in page.get("/Annots") or []:
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            if action is not None and action.get("/S") == "/URI":
+                external.append(str(action["/URI"]))
+            elif action is not None and "/D" in action:
+                internal.append(str(action["/D"]))
+            else:
+                internal.append(str(annot["/Dest"]))
+    return internal, external
+
+
+def test_every_internal_link_has_a_destination(pdf: Built, edition: Edition) -> None:
+    internal, external = _links(pdf.reader)
+    missing = sorted({name for name in internal if name not in pdf.dests})
+    assert missing == []
+    targets = set(internal)
+    assert {anchor for anchor, _, _ in toc_entries(edition)} <= targets
+    assert {c.block for c in edition.citations} <= targets
+    assert {f"gloss-{e.id}" for e in edition.glossary} <= targets
+    assert {f"ref-{r.key}" for r in edition.bibliography.references} <= targets
+    assert f"https://doi.org/{edition.meta['doi']}" in external
+    assert edition.config.metadata["edition"]["site_url"] in external
+
+
+def _fonts(reader: PdfReader) -> dict[str, Any]:
+    fonts: dict[str, Any] = {}
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        font_dict = resources.get_object().get("/Font") if resources is not None else None
+        for ref in (font_dict or {}).values():
+            font = ref.get_object() if isinstance(ref, IndirectObject) else ref
+            fonts[str(font["/BaseFont"])] = font
+    return fonts
+
+
+def test_fonts_are_embedded_and_ours(pdf: Built) -> None:
+    fonts = _fonts(pdf.reader)
+    assert fonts
+    for name, font in fonts.items():
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
+        assert "+Edition-" in name, f"{name} is not an @font-face font of the edition"
+    assert any("NotoSansSC" in name for name in fonts)
+    assert any("DejaVu-Serif" in name for name in fonts)
+
+
+def test_metadata_and_pdf_ua_markers(pdf: Built, edition: Edition) -> None:
+    meta = pdf.reader.metadata
+    assert meta is not None
+    assert meta.title == edition.meta["title"]
+    assert meta.author == edition.meta["author"]
+    assert meta.subject == edition.config.metadata["edition"]["title"]
+    assert "regime security" in (meta.get("/Keywords") or "")
+    assert meta.get("/CreationDate", "").startswith("D:" + edition.config.metadata["edition"]["date"].replace("-", ""))
+    root = pdf.reader.trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root, "PDF/UA-1 needs a tagged PDF"
+    assert b'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data()
+
+
+def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, tmp_path: Path) -> None:
+    again = build_pdf(edition, tmp_path / PDF_NAME)
+    assert again.read_bytes() == pdf.path.read_bytes()
+
+
+def test_no_character_lacks_a_glyph(edition: Edition, config: Any) -> None:
+    faces = font_faces(config.root)
+    assert uncovered_characters(print_html(edition), faces) == []
+    assert uncovered_characters("<p>\u0380</p>", faces) == ["U+0380 has no glyph in the edition's fonts"]
+
+
+def test_weasyprint_failure_is_a_diagnostic(edition: Edition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import weasyprint
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("layout exploded")
+
+    monkeypatch.setattr(weasyprint.HTML, "render", broken)
+    with pytest.raises(BuildError) as raised:
+        build_pdf(edition, tmp_path / "x.pdf")
+    assert raised.value.codes == {"E-PDF-BUILD"}
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_render_pages_for_review(pdf: Built, edition: Edition, artifacts: Path) -> None:
+    assert shutil.which("pdftoppm"), "poppler-utils (pdftoppm) is needed: make test installs it"
+    per_page = Counter(page for name, page in pdf.dests.items() if name.startswith("fnref-"))
+    notes = per_page.most_common(1)[0][0]
+    for label, index in (("title", 0), ("footnotes", notes), ("glossary", pdf.page_of("glossary"))):
+        target = artifacts / f"pdf-{label}"
+        page = str(index + 1)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "110", "-singlefile", "-f", page, "-l", page, pdf.path, target], check=True
+        )
+        assert target.with_suffix(".png").stat().st_size > 10_000
