@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 from .citations import Citation
 from .diagnostics import BuildError, Diagnostic, Location
-from .emit import KIND_LABELS, Edition, belongs, about_page, block_marks, footnote_numbers
+from .emit import KIND_LABELS, Edition, about_page, belongs, block_marks, footnote_numbers
 from .glossary import blocks_by_entry
 from .inline import Mark, to_html
 from .model import Block, Chapter, Intervention

@@ -42,7 +42,10 @@ def test_the_real_glossary_passes_pypinyin(config: Config) -> None:
 
 
 def test_a_missing_entry_is_named_with_its_place(config: Config, tmp_path: Path, edition: Edition) -> None:
-    path = _write(tmp_path, config, lambda entries: entries.remove(next(e for e in entries if e["id"] == "bu-kan-yi-ji")))
+    def drop(entries: list[dict[str, str]]) -> None:
+        entries.remove(next(e for e in entries if e["id"] == "bu-kan-yi-ji"))
+
+    path = _write(tmp_path, config, drop)
     with pytest.raises(BuildError) as err:
         find_occurrences(load_glossary(path), edition.document, "src.txt", path)
     (diag,) = err.value.diagnostics
