@@ -59,9 +59,6 @@ class Edition:
     def meta(self) -> dict[str, Any]:
         return dict(self.config.metadata["article"])
 
-    def chapter_of(self, block: Block) -> Chapter | None:
-        return next((c for c in self.document.chapters if c.id == block.section), None)
-
 
 def footnote_numbers(edition: Edition) -> dict[tuple[str, int], int]:
     """(block id, citation start) → footnote number; numbering restarts in each chapter."""
@@ -75,29 +72,72 @@ def footnote_numbers(edition: Edition) -> dict[tuple[str, int], int]:
     return numbers
 
 
-def block_marks(edition: Edition, block: Block, numbers: dict[tuple[str, int], int]) -> list[Mark]:
+@dataclass(frozen=True, slots=True)
+class EmitIndex:
+    """Lookups gathered in one pass over the edition, so that rendering stays linear in its size."""
+
+    numbers: dict[tuple[str, int], int]
+    """(block id, citation start) → footnote number (restarting in each chapter)."""
+    citations: dict[str, tuple[Citation, ...]]
+    """Citations by block id."""
+    occurrences: dict[str, tuple[Occurrence, ...]]
+    """Glossary occurrences by block id."""
+    interventions: dict[str, tuple[Intervention, ...]]
+    """Interventions by the block they concern (the apparatus's grouping)."""
+    entries: dict[str, GlossaryEntry]
+    chapters: dict[str, Chapter]
+    """Chapters by id (a block's ``section``)."""
+
+
+def index_edition(edition: Edition) -> EmitIndex:
+    """Collect every per-block lookup once (collect first, render second)."""
+    doc = edition.document
+    citations: dict[str, list[Citation]] = {}
+    for c in edition.citations:
+        citations.setdefault(c.block, []).append(c)
+    occurrences: dict[str, list[Occurrence]] = {}
+    for o in edition.occurrences:
+        occurrences.setdefault(o.block, []).append(o)
+    by_line: dict[int, str] = {}
+    for b in doc.blocks:
+        if not b.editorial:
+            by_line.update(dict.fromkeys(range(b.first_line, b.last_line + 1), b.id))
+    interventions: dict[str, list[Intervention]] = {}
+    for i in doc.interventions:
+        owner = i.replacement if i.kind == "heading" else by_line.get(i.line)
+        if owner:
+            interventions.setdefault(owner, []).append(i)
+    return EmitIndex(
+        numbers=footnote_numbers(edition),
+        citations={k: tuple(v) for k, v in citations.items()},
+        occurrences={k: tuple(v) for k, v in occurrences.items()},
+        interventions={k: tuple(v) for k, v in interventions.items()},
+        entries={e.id: e for e in edition.glossary},
+        chapters={c.id: c for c in doc.chapters},
+    )
+
+
+def block_marks(block: Block, index: EmitIndex) -> list[Mark]:
     """All inline marks of one block: page markers, footnote markers, glossary links, [sic]."""
     marks = [Mark("page", p.offset, p.offset, str(p.page)) for p in block.pages if block.kind != "heading"]
     marks += [
-        Mark("footnote", c.marker, c.marker, str(numbers[(c.block, c.start)]), title=c.key)
-        for c in edition.citations
-        if c.block == block.id
+        Mark("footnote", c.marker, c.marker, str(index.numbers[(c.block, c.start)]), title=c.key)
+        for c in index.citations.get(block.id, ())
     ]
-    entries = {e.id: e for e in edition.glossary}
     marks += [
-        Mark("glossary", o.start, o.end, o.entry, title=entries[o.entry].tooltip)
-        for o in edition.occurrences
-        if o.block == block.id and o.linked
+        Mark("glossary", o.start, o.end, o.entry, title=index.entries[o.entry].tooltip)
+        for o in index.occurrences.get(block.id, ())
+        if o.linked
     ]
-    marks += [Mark("sic", start, start + 5, "") for start in sic_offsets(edition.document, block)]
+    marks += [Mark("sic", start, start + 5, "") for start in sic_offsets(block, index)]
     return marks
 
 
-def sic_offsets(document: Document, block: Block) -> list[int]:
+def sic_offsets(block: Block, index: EmitIndex) -> list[int]:
     """Offsets of the edition's inserted ``[sic]`` in ``block.text`` (from the sic interventions)."""
     out = []
-    for i in document.interventions:
-        if i.kind == "sic" and block.first_line <= i.line <= block.last_line and block.kind != "heading":
+    for i in index.interventions.get(block.id, ()):
+        if i.kind == "sic" and block.kind != "heading":
             line_start = dict(block.line_offsets)[i.line]
             at = block.text.index(i.replacement, line_start)
             out.append(at + len(i.original) + 1)
@@ -118,13 +158,16 @@ def footnote_text(edition: Edition, citation: Citation, references_href: str) ->
     return " ".join(parts)
 
 
-def page_link(edition: Edition, slug: str, anchor: str = "") -> str:
-    return f"{slug}.md" + (f"#{anchor}" if anchor else "")
+def block_href(block: Block, index: EmitIndex) -> str:
+    """Relative Markdown link to a block: its chapter page (the front page for the abstract) and anchor."""
+    chapter = index.chapters.get(block.section)
+    return f"{chapter.slug if chapter else 'index'}.md#{block.id}"
 
 
-def block_href(edition: Edition, block: Block) -> str:
-    chapter = edition.chapter_of(block)
-    return page_link(edition, chapter.slug if chapter else "index", block.id)
+def block_link(block: Block, index: EmitIndex) -> str:
+    """A back-link to a block, labelled ¶N (or 'abstract')."""
+    label = f"¶{block.number}" if block.number else "abstract"
+    return f"[{label}]({block_href(block, index)})"
 
 
 def start_page(document: Document, block: Block) -> int:
@@ -140,8 +183,8 @@ def start_page(document: Document, block: Block) -> int:
     return page
 
 
-def render_block(edition: Edition, block: Block, numbers: dict[tuple[str, int], int]) -> str:
-    body = to_markdown(block.text, block_marks(edition, block, numbers), "glossary.md", line_start=False)
+def render_block(edition: Edition, block: Block, index: EmitIndex) -> str:
+    body = to_markdown(block.text, block_marks(block, index), "glossary.md", line_start=False)
     if block.kind == "heading":
         cls = " .editorial" if block.editorial else ""
         head = f"# {escape(block.text)} {{ #{block.id}{cls} }}"
@@ -160,12 +203,12 @@ def render_block(edition: Edition, block: Block, numbers: dict[tuple[str, int], 
     return line
 
 
-def chapter_page(edition: Edition, chapter: Chapter) -> str:
-    numbers = footnote_numbers(edition)
-    blocks = [render_block(edition, b, numbers) for b in chapter.blocks]
+def chapter_page(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
+    numbers = index.numbers
+    blocks = [render_block(edition, b, index) for b in chapter.blocks]
     notes = []
     cited = sorted(
-        (c for c in edition.citations if any(c.block == b.id for b in chapter.blocks)),
+        (c for b in chapter.blocks for c in index.citations.get(b.id, ())),
         key=lambda c: numbers[(c.block, c.start)],
     )
     for c in cited:
@@ -187,11 +230,10 @@ def _front_matter(title: str, description: str) -> str:
     )
 
 
-def front_page(edition: Edition) -> str:
+def front_page(edition: Edition, index: EmitIndex) -> str:
     m = edition.meta
     ed = edition.config.metadata["edition"]
     abstract = edition.document.abstract
-    numbers = footnote_numbers(edition)
     toc = "\n".join(
         f"- [{escape(c.title)}]({c.slug}.md)" + (" *(heading supplied by the edition)*" if c.editorial else "")
         for c in edition.document.chapters
@@ -210,7 +252,7 @@ def front_page(edition: Edition) -> str:
         f'<p class="edition-line">{escape(ed["title"])}, version {ed["version"]} ({ed["date"]}). '
         f"{escape(ed['source_note'])}</p>",
         "## Abstract { #abstract-heading }",
-        f"{to_markdown(abstract.text, block_marks(edition, abstract, numbers), 'glossary.md')}\n{{: #abstract .abstract }}",
+        f"{to_markdown(abstract.text, block_marks(abstract, index), 'glossary.md')}\n{{: #abstract .abstract }}",
         f"**Keywords:** {escape(keywords)}\n{{: #keywords }}",
         "## Contents { #contents }",
         toc,
@@ -224,13 +266,17 @@ def front_page(edition: Edition) -> str:
     return "\n\n".join(lines) + "\n"
 
 
-def references_page(edition: Edition) -> str:
-    cited_in: dict[str, list[Block]] = {}
+def cited_in(edition: Edition) -> dict[str, list[Block]]:
+    """Each bibliography key's citing blocks, in reading order, each once."""
     by_id = {b.id: b for b in edition.document.blocks}
+    keys: dict[str, dict[str, None]] = {}
     for c in edition.citations:
-        blocks = cited_in.setdefault(c.key, [])
-        if by_id[c.block] not in blocks:
-            blocks.append(by_id[c.block])
+        keys.setdefault(c.key, {})[c.block] = None
+    return {key: [by_id[b] for b in blocks] for key, blocks in keys.items()}
+
+
+def references_page(edition: Edition, index: EmitIndex) -> str:
+    where = cited_in(edition)
     counts = Counter(r.status for r in edition.bibliography.references)
     out = [
         _front_matter(
@@ -247,10 +293,7 @@ def references_page(edition: Edition) -> str:
         "The BibTeX file is [downloads/references.bib](downloads/references.bib) (imports into Zotero).",
     ]
     for ref in edition.bibliography.references:
-        links = ", ".join(
-            f"[¶{b.number}]({block_href(edition, b)})" if b.number else f"[abstract]({block_href(edition, b)})"
-            for b in cited_in.get(ref.key, [])
-        )
+        links = ", ".join(block_link(b, index) for b in where.get(ref.key, []))
         note = f' <span class="ref-note">{escape(ref.note)}</span>' if ref.note else ""
         out.append(
             f'<span class="status status-{ref.status}" title="{ref.status}">{ref.status}</span> {ref.markdown}{note}'
@@ -259,7 +302,7 @@ def references_page(edition: Edition) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def glossary_page(edition: Edition) -> str:
+def glossary_page(edition: Edition, index: EmitIndex) -> str:
     where = blocks_by_entry(edition.occurrences, edition.document)
     out = [
         _front_matter(
@@ -273,10 +316,7 @@ def glossary_page(edition: Edition) -> str:
         "their first occurrence in each chapter.",
     ]
     for e in sorted(edition.glossary, key=lambda e: e.term.lower()):
-        refs = ", ".join(
-            f"[¶{b.number}]({block_href(edition, b)})" if b.number else f"[abstract]({block_href(edition, b)})"
-            for b in where.get(e.id, [])
-        )
+        refs = ", ".join(block_link(b, index) for b in where.get(e.id, []))
         if e.kind == "chinese":
             head = (
                 f'<span class="term" lang="zh-Latn-pinyin">{escape(e.term)}</span> '
@@ -381,7 +421,7 @@ reference in an author-date style; footnote numbering restarts in each chapter.
 """
 
 
-def apparatus_page(edition: Edition) -> str:
+def apparatus_page(edition: Edition, index: EmitIndex) -> str:
     doc = edition.document
     out = [
         _front_matter("Apparatus", "Every intervention of the edition, with the source reading and its line."),
@@ -392,7 +432,7 @@ def apparatus_page(edition: Edition) -> str:
         "(tested). The full record is also in [edition.json](downloads/edition.json).",
     ]
     for block in doc.blocks:
-        rows = [i for i in doc.interventions if belongs(i, block)]
+        rows = list(index.interventions.get(block.id, ()))
         if not rows:
             continue
         label = (
@@ -401,7 +441,7 @@ def apparatus_page(edition: Edition) -> str:
             else ("Abstract" if block.kind == "abstract" else f"Heading: {escape(block.text)}")
         )
         out.append(
-            f"## {label} {{ #app-{block.id} }}\n\n[Go to the text]({block_href(edition, block)}) · source lines {block.first_line}–{block.last_line}"
+            f"## {label} {{ #app-{block.id} }}\n\n[Go to the text]({block_href(block, index)}) · source lines {block.first_line}–{block.last_line}"
         )
         joins = [i for i in rows if i.kind in ("join-line", "join-page")]
         table = [
@@ -417,12 +457,6 @@ def apparatus_page(edition: Edition) -> str:
             plain = ", ".join(f"{i.line}+{i.end_line}" + (" (page)" if i.kind == "join-page" else "") for i in joins)
             out.append(f"Lines joined with a space ({len(joins)}): {plain}.")
     return "\n\n".join(out) + "\n"
-
-
-def belongs(i: Intervention, block: Block) -> bool:
-    if block.kind == "heading":
-        return i.kind == "heading" and i.replacement == block.id
-    return block.first_line <= i.line <= block.last_line and i.kind != "heading"
 
 
 def _cell(text: str) -> str:
@@ -514,13 +548,14 @@ def edition_json(edition: Edition) -> str:
 
 def emit(edition: Edition) -> dict[str, str]:
     """Every generated file under docs/, by relative path."""
+    index = index_edition(edition)
     files = {
-        "index.md": front_page(edition),
-        **{f"{c.slug}.md": chapter_page(edition, c) for c in edition.document.chapters},
-        "references.md": references_page(edition),
-        "glossary.md": glossary_page(edition),
+        "index.md": front_page(edition, index),
+        **{f"{c.slug}.md": chapter_page(edition, c, index) for c in edition.document.chapters},
+        "references.md": references_page(edition, index),
+        "glossary.md": glossary_page(edition, index),
         "about.md": about_page(edition),
-        "apparatus.md": apparatus_page(edition),
+        "apparatus.md": apparatus_page(edition, index),
         "downloads.md": downloads_page(edition),
         "downloads/edition.txt": edition_text(edition),
         "downloads/edition.json": edition_json(edition),

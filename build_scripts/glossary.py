@@ -235,11 +235,9 @@ def _choose_links(
 
 
 def blocks_by_entry(occurrences: tuple[Occurrence, ...], document: Document) -> dict[str, list[Block]]:
-    """Each entry's blocks in reading order (for the glossary page's back-links)."""
+    """Each entry's blocks in reading order, each once (for the glossary page's back-links)."""
     by_id = {b.id: b for b in document.blocks}
-    out: dict[str, list[Block]] = {}
+    ids: dict[str, dict[str, None]] = {}
     for o in occurrences:
-        blocks = out.setdefault(o.entry, [])
-        if by_id[o.block] not in blocks:
-            blocks.append(by_id[o.block])
-    return out
+        ids.setdefault(o.entry, {})[o.block] = None
+    return {entry: [by_id[b] for b in blocks] for entry, blocks in ids.items()}

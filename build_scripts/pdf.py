@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 from .citations import Citation
 from .diagnostics import BuildError, Diagnostic, Location
-from .emit import KIND_LABELS, Edition, about_page, belongs, block_marks, footnote_numbers
+from .emit import KIND_LABELS, Edition, EmitIndex, about_page, block_marks, cited_in, index_edition
 from .glossary import blocks_by_entry
 from .inline import Mark, to_html
 from .model import Block, Chapter, Intervention
@@ -228,16 +228,16 @@ def print_html(edition: Edition) -> str:
     """The whole print edition as one HTML document."""
     m = edition.meta
     ed = edition.config.metadata["edition"]
-    numbers = footnote_numbers(edition)
+    index = index_edition(edition)
     parts = [
         title_page(edition),
         contents(edition),
-        front(edition, numbers),
-        *(chapter_html(edition, c, numbers) for c in edition.document.chapters),
+        front(edition, index),
+        *(chapter_html(edition, c, index) for c in edition.document.chapters),
         references_html(edition),
         glossary_html(edition),
         about_html(edition),
-        apparatus_html(edition),
+        apparatus_html(edition, index),
     ]
     head = (
         f"<title>{esc(m['title'])}</title>"
@@ -302,8 +302,8 @@ def contents(edition: Edition) -> str:
     return '<nav class="toc new-page">\n<h1 id="contents">Contents</h1>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>"
 
 
-def _footnotes(edition: Edition, block: Block, numbers: dict[tuple[str, int], int]) -> Callable[[Mark], str]:
-    by_number = {str(numbers[(c.block, c.start)]): c for c in edition.citations if c.block == block.id}
+def _footnotes(edition: Edition, block: Block, index: EmitIndex) -> Callable[[Mark], str]:
+    by_number = {str(index.numbers[(c.block, c.start)]): c for c in index.citations.get(block.id, ())}
 
     def render(mark: Mark) -> str:
         return footnote_html(edition, block.section, by_number[mark.target], mark.target)
@@ -327,7 +327,7 @@ def footnote_html(edition: Edition, section: str, citation: Citation, number: st
     )
 
 
-def block_html(edition: Edition, block: Block, numbers: dict[tuple[str, int], int]) -> str:
+def block_html(edition: Edition, block: Block, index: EmitIndex) -> str:
     """One block of the reading text; the marks are the site's (:func:`~build_scripts.emit.block_marks`)."""
     if block.kind == "heading":
         cls = "chapter-title editorial" if block.editorial else "chapter-title"
@@ -338,7 +338,7 @@ def block_html(edition: Edition, block: Block, numbers: dict[tuple[str, int], in
         if block.editorial:
             out += f'\n<p class="editorial-note">* {EDITORIAL_NOTE}</p>'
         return out
-    body = to_html(block.text, block_marks(edition, block, numbers), footnote_html=_footnotes(edition, block, numbers))
+    body = to_html(block.text, block_marks(block, index), footnote_html=_footnotes(edition, block, index))
     if block.kind == "abstract":
         return f'<p class="abstract" id="{block.id}">{body}</p>'
     pnum = f'<span class="pnum">¶{block.number}</span>'
@@ -346,17 +346,17 @@ def block_html(edition: Edition, block: Block, numbers: dict[tuple[str, int], in
     return f'<{tag} class="para {block.kind}" id="{block.id}">{pnum}{body}</{tag}>'
 
 
-def front(edition: Edition, numbers: dict[tuple[str, int], int]) -> str:
+def front(edition: Edition, index: EmitIndex) -> str:
     keywords = "; ".join(edition.meta["keywords"])
     return (
         '<section class="front new-page">\n<h1 id="abstract-heading">Abstract</h1>\n'
-        + block_html(edition, edition.document.abstract, numbers)
+        + block_html(edition, edition.document.abstract, index)
         + f'\n<p class="keywords" id="keywords"><strong>Keywords:</strong> {esc(keywords)}</p>\n</section>'
     )
 
 
-def chapter_html(edition: Edition, chapter: Chapter, numbers: dict[tuple[str, int], int]) -> str:
-    blocks = "\n".join(block_html(edition, b, numbers) for b in chapter.blocks)
+def chapter_html(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
+    blocks = "\n".join(block_html(edition, b, index) for b in chapter.blocks)
     return f'<section class="chapter" id="chapter-{chapter.id}">\n{blocks}\n</section>'
 
 
@@ -367,12 +367,7 @@ def _backlinks(blocks: list[Block]) -> str:
 
 
 def references_html(edition: Edition) -> str:
-    by_id = {b.id: b for b in edition.document.blocks}
-    cited_in: dict[str, list[Block]] = {}
-    for c in edition.citations:
-        blocks = cited_in.setdefault(c.key, [])
-        if by_id[c.block] not in blocks:
-            blocks.append(by_id[c.block])
+    where = cited_in(edition)
     out = [
         '<section class="references new-page">\n<h1 id="references">References</h1>',
         "<p>The manuscript lost its reference list. This list is rebuilt from public records (see About this "
@@ -387,7 +382,7 @@ def references_html(edition: Edition) -> str:
         out.append(
             f'<p class="reference" id="ref-{esc(ref.key)}">'
             f'<span class="status status-{ref.status}">{ref.status}</span> '
-            f'{ref.html}{note} <span class="backlinks">Cited in: {_backlinks(cited_in.get(ref.key, []))}.'
+            f'{ref.html}{note} <span class="backlinks">Cited in: {_backlinks(where.get(ref.key, []))}.'
             "</span></p>"
         )
     return "\n".join(out) + "\n</section>"
@@ -497,7 +492,7 @@ def _why(i: Intervention) -> str:
     return esc(i.reason) if i.reason else esc(i.rule)
 
 
-def apparatus_html(edition: Edition) -> str:
+def apparatus_html(edition: Edition, index: EmitIndex) -> str:
     """Every intervention, grouped by block; joins with a space are listed compactly after each table."""
     doc = edition.document
     have = _cmap(DEJAVU / "DejaVuSans.ttf")
@@ -510,7 +505,7 @@ def apparatus_html(edition: Edition) -> str:
         "also in edition.json.</p>",
     ]
     for block in doc.blocks:
-        rows = [i for i in doc.interventions if belongs(i, block)]
+        rows = list(index.interventions.get(block.id, ()))
         if not rows:
             continue
         label = f"¶{block.number}" if block.number else ("Abstract" if block.kind == "abstract" else block.text)

@@ -47,7 +47,7 @@ def clipboard_page(browser: Any, site_server: str) -> Iterator[Any]:
 def chapter_slug(edition: Edition, block_id: str) -> str:
     """The page slug of a block (the abstract is on the front page)."""
     block = next(b for b in edition.document.blocks if b.id == block_id)
-    chapter = edition.chapter_of(block)
+    chapter = next((c for c in edition.document.chapters if c.id == block.section), None)
     return chapter.slug if chapter else "index"
 
 
