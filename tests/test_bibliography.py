@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html.parser
 from pathlib import Path
 
 import markdown
 import pytest
+from htmltext import TextOnly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pybtex.database import parse_string
@@ -38,24 +38,10 @@ def entry(
     )
 
 
-class TextOnly(html.parser.HTMLParser):
-    """The text a browser shows, and the elements it would build."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text: list[str] = []
-        self.tags: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-
 def shown(md: str) -> TextOnly:
     parser = TextOnly()
     parser.feed(markdown.markdown(md))
+    parser.close()
     return parser
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html.parser
 import re
 
 import markdown
+from htmltext import text_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -17,25 +17,6 @@ from build_scripts.inline import Mark, to_markdown
 from build_scripts.mdtext import escape, is_glyph_range
 
 EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "tables", "toc"]
-
-
-class _Text(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.tags: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-
-def text_of(html_text: str) -> tuple[str, list[str]]:
-    p = _Text()
-    p.feed(html_text)
-    return "".join(p.parts), p.tags
 
 
 def test_committed_docs_equal_a_fresh_emit(config: Config, emitted: dict[str, str]) -> None:
