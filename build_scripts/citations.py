@@ -338,6 +338,9 @@ def _apply_decisions(
     """Resolve pending citations by reviewed ``kind: citation`` decisions; report any that decide nothing."""
     problems = []
     keys = {r.key for r in bib.references}
+    on_line: dict[int, list[int]] = {}
+    for n, item in enumerate(found):
+        on_line.setdefault(item.line, []).append(n)
     for d in decisions:
         if d.kind != "citation":
             continue
@@ -353,7 +356,7 @@ def _apply_decisions(
         if d.key not in keys:
             problems.append(Diagnostic("E-DECISION-REF", where, f"decision {d.id}: no bibliography entry {d.key!r}"))
             continue
-        covered = [n for n, item in enumerate(found) if item.line == d.line and _inside(item, spans)]
+        covered = [n for n in on_line.get(d.line, []) if _inside(found[n], spans)]
         targets = [n for n in covered if n in pending]
         if not targets:
             done = ", ".join(f"{resolved[n].cited} → {resolved[n].key}" for n in covered if n in resolved)

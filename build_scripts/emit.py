@@ -153,7 +153,9 @@ def footnote_text(edition: Edition, citation: Citation, references_href: str) ->
     if citation.locator:
         parts.append(f"Cited at {escape(citation.locator, at_line_start=False)}.")
     if ref.status == "candidate":
-        parts.append('<span class="status status-candidate">candidate</span> identification: this work may not be the one cited.')
+        parts.append(
+            '<span class="status status-candidate">candidate</span> identification: this work may not be the one cited.'
+        )
     parts.append(f'[↗ References]({references_href}#{ref.key} "Bibliography entry for {attr_escape(ref.label)}")')
     return " ".join(parts)
 
@@ -221,11 +223,13 @@ def chapter_page(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
     return "\n\n".join([front, GENERATED_NOTE, *blocks, *notes]) + "\n"
 
 
-def _front_matter(title: str, description: str) -> str:
+def _front_matter(title: str, description: str, *, searchable: bool = True) -> str:
+    """YAML front matter; ``searchable=False`` keeps a page out of Material's search index."""
     return (
         "---\n"
         + f"title: {json.dumps(title, ensure_ascii=False)}\n"
         + f"description: {json.dumps(description, ensure_ascii=False)}\n"
+        + ("" if searchable else "search:\n  exclude: true\n")
         + "---"
     )
 
@@ -424,7 +428,11 @@ reference in an author-date style; footnote numbering restarts in each chapter.
 def apparatus_page(edition: Edition, index: EmitIndex) -> str:
     doc = edition.document
     out = [
-        _front_matter("Apparatus", "Every intervention of the edition, with the source reading and its line."),
+        # Out of the search index: its rows repeat the text's words (every search would hit them twice)
+        # and quote thousands of damaged glyphs, which the index stores as 6-byte escapes.
+        _front_matter(
+            "Apparatus", "Every intervention of the edition, with the source reading and its line.", searchable=False
+        ),
         GENERATED_NOTE,
         "# Apparatus { #apparatus }",
         "Every intervention, grouped by the block it concerns, with its source line and column, the source reading "

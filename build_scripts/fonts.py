@@ -118,10 +118,7 @@ def subset_cjk_font(
             cmap = font.getBestCmap()
             missing = [c for c in chars if ord(c) not in cmap]
             if missing:
-                raise ValueError(
-                    f"{source} ({family}) lacks: "
-                    + ", ".join(f"U+{ord(c):04X} {c}" for c in missing)
-                )
+                raise ValueError(f"{source} ({family}) lacks: " + ", ".join(f"U+{ord(c):04X} {c}" for c in missing))
             options = subset.Options()
             options.name_IDs = list(KEPT_NAME_IDS)
             options.notdef_outline = True

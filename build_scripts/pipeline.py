@@ -83,7 +83,7 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
         shutil.rmtree(new)
     try:
         with t("mkdocs"):
-            build_site(config.mkdocs_yml, new)
+            build_site(config.mkdocs_yml, new, date=str(config.metadata["edition"]["date"]))
         if pdf:
             from .pdf import build_pdf
 
@@ -109,7 +109,7 @@ def build_offline(config: Config, new: Path) -> None:
     if tree.exists():
         shutil.rmtree(tree)
     try:
-        build_site(config.mkdocs_yml, tree, offline=True)
+        build_site(config.mkdocs_yml, tree, offline=True, date=str(config.metadata["edition"]["date"]))
         pdf = new / "downloads" / PDF_NAME
         if pdf.exists():
             shutil.copy2(pdf, tree / "downloads" / PDF_NAME)

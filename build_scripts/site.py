@@ -7,6 +7,8 @@ If a previous swap was interrupted between them, :func:`recover` restores the ol
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import logging
 import os
 import shutil
@@ -36,10 +38,19 @@ def recover(site_dir: Path) -> None:
         shutil.rmtree(old)
 
 
-def build_site(mkdocs_yml: Path, out_dir: Path, *, offline: bool = False) -> None:
-    """Run ``mkdocs build --strict`` into ``out_dir``; warnings fail the build."""
+def build_site(mkdocs_yml: Path, out_dir: Path, *, offline: bool = False, date: str = "") -> None:
+    """Run ``mkdocs build --strict`` into ``out_dir``; warnings fail the build.
+
+    ``date`` (ISO, the edition's date) pins MkDocs' build date through ``SOURCE_DATE_EPOCH``
+    unless the caller set it: the sitemap's ``<lastmod>`` and the ``sitemap.xml.gz`` header
+    otherwise take the clock's date, and a build on another day would differ byte for byte.
+    """
     env_before = os.environ.get("EDITION_OFFLINE")
+    epoch_before = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["EDITION_OFFLINE"] = "true" if offline else "false"
+    if date and epoch_before is None:
+        day = datetime.date.fromisoformat(date)
+        os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
     try:
         cfg = load_config(config_file=str(mkdocs_yml), site_dir=str(out_dir), strict=True)
         logging.getLogger("mkdocs").setLevel(logging.WARNING)
@@ -51,6 +62,8 @@ def build_site(mkdocs_yml: Path, out_dir: Path, *, offline: bool = False) -> Non
             os.environ.pop("EDITION_OFFLINE", None)
         else:
             os.environ["EDITION_OFFLINE"] = env_before
+        if epoch_before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def zip_tree(tree: Path, target: Path, prefix: str) -> None:

@@ -96,8 +96,7 @@ def test_page_requests_only_its_own_origin_and_passes_axe(
     impacts = Counter(v["impact"] for v in results["violations"] for _ in v["nodes"])
     report = artifacts / "axe-report.json"
     data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
-    data[slug] = {"violations_by_impact": dict(impacts),
-                  "rules": sorted({v["id"] for v in results["violations"]})}
+    data[slug] = {"violations_by_impact": dict(impacts), "rules": sorted({v["id"] for v in results["violations"]})}
     report.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     bad = [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes'][:3]]}"
@@ -275,8 +274,10 @@ def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, 
 # --- screenshots -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("slug", "name"), [("index", "front"), ("introduction", "chapter"),
-                                            ("glossary", "glossary"), ("references", "references")])
+@pytest.mark.parametrize(
+    ("slug", "name"),
+    [("index", "front"), ("introduction", "chapter"), ("glossary", "glossary"), ("references", "references")],
+)
 def test_screenshot(page: Any, site_server: str, artifacts: Path, slug: str, name: str) -> None:
     page.goto(site_server + page_path(slug))
     page.wait_for_load_state("networkidle")

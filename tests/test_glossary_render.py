@@ -66,8 +66,9 @@ def test_hanzi_are_drawn_by_the_bundled_font_alone(
 ) -> None:
     context, tab = glossary_tab
     open_glossary(tab, site_server)
-    loaded = tab.evaluate(f"Array.from(document.fonts).filter(f => f.family.replace(/\"/g, '') === '{FAMILY}')"
-                          ".map(f => f.status)")
+    loaded = tab.evaluate(
+        f"Array.from(document.fonts).filter(f => f.family.replace(/\"/g, '') === '{FAMILY}').map(f => f.status)"
+    )
     assert loaded == ["loaded"]
     assert tab.evaluate(f"document.fonts.check('16px \"{FAMILY}\"', '文化安全')")
 

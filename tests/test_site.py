@@ -46,3 +46,12 @@ def test_no_third_party_resources(built_site: Path) -> None:
 def test_downloads_are_published(built_site: Path) -> None:
     for name in ("edition.txt", "edition.json", "references.bib"):
         assert (built_site / "downloads" / name).stat().st_size > 1000
+
+
+def test_search_index_covers_the_text_but_not_the_apparatus(built_site: Path, edition: Edition) -> None:
+    import json
+
+    docs = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    pages = {d["location"].split("#")[0] for d in docs}
+    assert not any(p.startswith("apparatus/") for p in pages)
+    assert {"references/", "glossary/"} | {f"{c.slug}/" for c in edition.document.chapters} <= pages

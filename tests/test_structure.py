@@ -144,8 +144,10 @@ def test_author_errors_are_kept_and_marked(edition: Edition) -> None:
 
 
 def test_config_override_of_chapter_heading_is_detected(config: Config) -> None:
-    bad = replace(config, chapters=tuple(replace(c, heading=c.heading + "!") if c.id == "conclusion" else c
-                                         for c in config.chapters))
+    bad = replace(
+        config,
+        chapters=tuple(replace(c, heading=c.heading + "!") if c.id == "conclusion" else c for c in config.chapters),
+    )
     repaired = repair(read_source(config.source), load_glyph_table(config.glyphs), config.source_name)
     with pytest.raises(BuildError) as err:
         build_structure(repaired, load_decisions(config.decisions), bad)

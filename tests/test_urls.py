@@ -86,9 +86,7 @@ def test_manifest_lists_every_paragraph_page_glossary_entry_and_reference(
         assert f"{base}glossary/#{entry.id}" in listed
     for ref in edition.bibliography.references:
         assert f"{base}references/#{ref.key}" in listed
-    assert sum("#p" in u and re.search(r"#p\d+$", u) is not None for u in manifest) == len(
-        edition.document.paragraphs
-    )
+    assert sum("#p" in u and re.search(r"#p\d+$", u) is not None for u in manifest) == len(edition.document.paragraphs)
 
 
 def test_resolution_check_catches_a_missing_page_or_anchor(built_site: Path, manifest: list[str], base: str) -> None:
@@ -220,12 +218,18 @@ def test_citation_cff_is_valid_cff_1_2_0_and_agrees_with_the_metadata(config: Co
     assert not errors
     ed, a = config.metadata["edition"], config.metadata["article"]
     assert (cff["title"], cff["version"], cff["date-released"], cff["url"]) == (
-        ed["title"], ed["version"], ed["date"], ed["site_url"]
+        ed["title"],
+        ed["version"],
+        ed["date"],
+        ed["site_url"],
     )
     article = cff["references"][0]
     assert article["title"] == a["title"] and article["doi"] == a["doi"] and article["journal"] == a["journal"]
     assert (str(article["volume"]), article["issue"], article["start"], article["end"]) == (
-        a["volume"], a["issue"], a["first_page"], a["last_page"]
+        a["volume"],
+        a["issue"],
+        a["first_page"],
+        a["last_page"],
     )
     assert article["authors"][0]["family-names"] == a["author_family"]
 

@@ -1,0 +1,223 @@
+"""Atomic output: a build killed mid-stage leaves the last good site/ intact and servable.
+
+Each case copies the project to a temporary folder, makes a complete build there, then starts
+``python -m build_scripts`` again and kills it (SIGKILL or SIGTERM) while a given stage runs:
+the mkdocs stage (``.site-new`` has appeared), the PDF stage (the stage timer has reported the
+mkdocs stage, so the PDF stage has begun) and the offline stage (``.site-offline`` has appeared).
+The previous ``site/`` must be byte-identical, served over HTTP with no broken links, and the next
+build must recover and publish.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from build_scripts.config import ROOT
+from build_scripts.pipeline import PDF_NAME
+from build_scripts.site import recover, staging_dirs
+
+pytestmark = pytest.mark.slow
+
+HAS_PDF = (ROOT / "build_scripts" / "pdf.py").exists()
+BUILD_ARGS = [] if HAS_PDF else ["--no-pdf"]
+IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "site", ".site-*", "test-artifacts", ".hypothesis", "*_cache", "__pycache__", "tests"
+)
+
+
+def copy_project(dst: Path) -> Path:
+    """The project's tree (inputs, code, config; no venv, outputs or caches) under ``dst``."""
+    shutil.copytree(ROOT, dst, ignore=IGNORE)
+    return dst
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file under ``root``."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run_build(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "build_scripts", *BUILD_ARGS, *extra],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_env(),
+    )
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project copy with one complete build in site/ (reused as the template of each case)."""
+    project = copy_project(tmp_path_factory.mktemp("atomic") / "project")
+    done = run_build(project)
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture
+def project(built_project: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "project"
+    shutil.copytree(built_project, dst, symlinks=True)
+    return dst
+
+
+def _when_path_exists(name: str) -> Callable[[Path, list[str]], bool]:
+    return lambda project, _lines: (project / name).exists()
+
+
+def _after_stage(stage: str) -> Callable[[Path, list[str]], bool]:
+    return lambda _project, lines: any(line.split()[:1] == [stage] for line in lines)
+
+
+def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: signal.Signals) -> tuple[int, list[str]]:
+    """Start a build, wait until ``ready`` says the target stage is running, send ``sig``."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    deadline = time.monotonic() + 300
+    while not ready(project, lines):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the build ended before the kill point: {lines}")
+        time.sleep(0.001)
+    proc.send_signal(sig)
+    code = proc.wait(timeout=60)
+    reader.join(timeout=10)
+    return code, lines
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Path], str]]:
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(directory: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def assert_servable(site: Path, serve: Callable[[Path], str]) -> None:
+    from test_links import check_links
+
+    base = serve(site)
+    for path in ("", "introduction/", "references/", "search/search_index.json", "assets/edition.css"):
+        with urllib.request.urlopen(base + path, timeout=10) as response:
+            assert response.status == 200 and response.read(), path
+    broken = [b for b in check_links(site) if HAS_PDF or not b.url.endswith(PDF_NAME)]
+    assert broken == []
+
+
+STAGES = {
+    "mkdocs": _when_path_exists(".site-new"),
+    "pdf": _after_stage("mkdocs"),
+    "offline": _when_path_exists(".site-offline"),
+}
+
+
+@pytest.mark.parametrize(
+    ("stage", "sig"),
+    [
+        ("mkdocs", signal.SIGKILL),
+        ("mkdocs", signal.SIGTERM),
+        ("pdf", signal.SIGKILL),
+        ("offline", signal.SIGKILL),
+    ],
+)
+def test_a_killed_build_leaves_the_last_site_intact(
+    project: Path, serve: Callable[[Path], str], stage: str, sig: signal.Signals
+) -> None:
+    if stage == "pdf" and not HAS_PDF:
+        pytest.skip("build_scripts/pdf.py has not landed: no PDF stage to interrupt")
+    site = project / "site"
+    before = tree_hash(site)
+    code, lines = kill_during(project, STAGES[stage], sig)
+    assert code == -sig, f"the build was not killed by {sig.name} (exit {code}; output {lines})"
+    assert not any(line.split()[:1] == ["swap"] for line in lines)
+    assert tree_hash(site) == before, "the killed build changed site/"
+    assert_servable(site, serve)
+
+    again = run_build(project)
+    assert again.returncode == 0, again.stderr
+    new, old = staging_dirs(site)
+    assert not new.exists() and not old.exists() and not (project / ".site-offline").exists()
+    assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
+
+
+def test_recover_restores_a_site_moved_aside_by_an_interrupted_swap(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    new, old = staging_dirs(site)
+    old.mkdir()
+    (old / "index.html").write_text("last good")
+    new.mkdir()
+    recover(site)
+    assert (site / "index.html").read_text() == "last good"
+    assert not old.exists()
+
+
+def test_recover_drops_the_old_tree_after_a_completed_swap(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _, old = staging_dirs(site)
+    site.mkdir()
+    (site / "index.html").write_text("new")
+    old.mkdir()
+    recover(site)
+    assert (site / "index.html").read_text() == "new" and not old.exists()
+
+
+def test_a_failed_build_publishes_nothing(project: Path) -> None:
+    site = project / "site"
+    before = tree_hash(site)
+    (project / "mkdocs.yml").write_text(
+        (project / "mkdocs.yml").read_text(encoding="utf-8") + "\nnot_a_setting: [\n", encoding="utf-8"
+    )
+    done = run_build(project)
+    assert done.returncode == 1
+    assert "E-SITE-BUILD" in done.stderr or "Error" in done.stderr
+    assert tree_hash(site) == before
+    assert not staging_dirs(site)[0].exists()

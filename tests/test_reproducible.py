@@ -1,0 +1,99 @@
+"""Reproducibility: two clean builds, in different folders, give byte-identical site/ trees and PDF.
+
+Known sources of difference and how the build removes them:
+
+* ``sitemap.xml`` ``<lastmod>`` and the ``sitemap.xml.gz`` header mtime come from MkDocs' build
+  date, i.e. the clock, unless ``SOURCE_DATE_EPOCH`` is set; the site stage pins it to the
+  edition's date (``editorial/metadata.yaml``) when the caller has not set it;
+* the offline zip has sorted members, fixed dates and permissions (``site.zip_tree``);
+* the PDF's dates are the edition's date and its identifier a hash of its content (``pdf.py``).
+
+The builds run as subprocesses without ``SOURCE_DATE_EPOCH`` in the environment, as ``make build``
+does; the second runs in another folder with MkDocs' clock set to another day, and must still
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from test_atomic import BUILD_ARGS, HAS_PDF, _env, copy_project, tree_hash
+
+from build_scripts.config import load_config
+from build_scripts.pipeline import OFFLINE_NAME, PDF_NAME
+
+pytestmark = pytest.mark.slow
+
+
+#: Runs ``python -m build_scripts`` with MkDocs' clock moved to another day (2031-05-17).
+ANOTHER_DAY = """
+import datetime, runpy, sys
+import mkdocs.utils
+class Later(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime(2031, 5, 17, 12, 0, tzinfo=tz)
+mkdocs.utils.datetime = Later
+sys.argv = ["build_scripts", *sys.argv[1:]]
+runpy.run_module("build_scripts", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two clean builds: the second in another folder and, as far as MkDocs can tell, on another day."""
+    sites = []
+    for name, launch in (("first", ["-m", "build_scripts"]), ("second-in-another-folder", ["-c", ANOTHER_DAY])):
+        project = copy_project(tmp_path_factory.mktemp(name) / "project")
+        done = subprocess.run(
+            [sys.executable, *launch, *BUILD_ARGS],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=_env(),
+        )
+        assert done.returncode == 0, done.stderr
+        sites.append(project / "site")
+    return sites[0], sites[1]
+
+
+def test_two_clean_builds_are_byte_identical(two_builds: tuple[Path, Path]) -> None:
+    a, b = (tree_hash(site) for site in two_builds)
+    assert sorted(a) == sorted(b), "the builds published different files"
+    differ = sorted(path for path in a if a[path] != b[path])
+    assert differ == [], f"files that differ between two clean builds: {differ}"
+
+
+def test_the_pdf_is_built_and_identical(two_builds: tuple[Path, Path]) -> None:
+    if not HAS_PDF:
+        pytest.skip("build_scripts/pdf.py has not landed")
+    a, b = ((site / "downloads" / PDF_NAME).read_bytes() for site in two_builds)
+    assert a.startswith(b"%PDF") and a == b
+
+
+def test_the_offline_zip_is_identical_member_by_member(two_builds: tuple[Path, Path]) -> None:
+    a, b = (zipfile.ZipFile(site / "downloads" / OFFLINE_NAME) for site in two_builds)
+    assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+    differ = [i.filename for i in a.infolist() if a.read(i) != b.read(i.filename)]
+    assert differ == []
+    assert {i.date_time for i in a.infolist()} == {(2015, 11, 1, 0, 0, 0)}
+
+
+def test_dates_come_from_the_edition_not_the_clock(two_builds: tuple[Path, Path]) -> None:
+    site = two_builds[0]
+    edition_date = str(load_config().metadata["edition"]["date"])
+    lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>", (site / "sitemap.xml").read_text(encoding="utf-8")))
+    assert lastmods == {edition_date}
+    with gzip.GzipFile(fileobj=io.BytesIO((site / "sitemap.xml.gz").read_bytes())) as gz:
+        gz.read()
+        header_mtime = gz.mtime
+    assert datetime.fromtimestamp(header_mtime, UTC).date() == date.fromisoformat(edition_date)
