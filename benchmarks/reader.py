@@ -137,10 +137,18 @@ def visible_text(page_html: str) -> str:
 
 
 def site_text_bytes(site: Path, skip: tuple[str, ...] = ("search",)) -> int:
-    """UTF-8 bytes of the visible article text of every page the search indexes (whitespace collapsed)."""
+    """UTF-8 bytes of the visible article text of every page the search indexes (whitespace collapsed).
+
+    The pages are those whose location appears in ``search/search_index.json``, so a page kept out of
+    the index (the apparatus) is kept out of the comparison too; ``skip`` removes further pages.
+    """
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    indexed = {d["location"].split("#")[0] for d in docs}
     total = 0
     for page in sorted(site.rglob("index.html")):
-        if page.parent.name in skip:
+        rel = page.parent.relative_to(site).as_posix()
+        location = "" if rel == "." else rel + "/"
+        if page.parent.name in skip or location not in indexed:
             continue
         parser = _ArticleText()
         parser.feed(page.read_text(encoding="utf-8"))
