@@ -18,7 +18,7 @@ from .citations import Citation
 from .config import Config
 from .decisions import Decision
 from .glossary import GlossaryEntry, Occurrence, blocks_by_entry
-from .inline import Mark, to_markdown
+from .inline import Mark, page_marker, to_markdown
 from .mdtext import attr_escape, char_refs, escape
 from .model import Block, Chapter, Document, Intervention
 
@@ -87,6 +87,8 @@ class EmitIndex:
     entries: dict[str, GlossaryEntry]
     chapters: dict[str, Chapter]
     """Chapters by id (a block's ``section``)."""
+    start_pages: dict[str, int]
+    """Manuscript page on which each block begins."""
 
 
 def index_edition(edition: Edition) -> EmitIndex:
@@ -114,6 +116,7 @@ def index_edition(edition: Edition) -> EmitIndex:
         interventions={k: tuple(v) for k, v in interventions.items()},
         entries={e.id: e for e in edition.glossary},
         chapters={c.id: c for c in doc.chapters},
+        start_pages=start_pages(doc),
     )
 
 
@@ -172,17 +175,17 @@ def block_link(block: Block, index: EmitIndex) -> str:
     return f"[{label}]({block_href(block, index)})"
 
 
-def start_page(document: Document, block: Block) -> int:
-    """Manuscript page on which ``block`` begins (``data-ms``, read by the "Cite this" control)."""
+def start_pages(document: Document) -> dict[str, int]:
+    """Manuscript page on which each block begins (``data-ms``, read by the "Cite this" control)."""
+    out: dict[str, int] = {}
     page = 1
     for b in document.blocks:
         if b.pages and b.pages[0].offset == 0:
             page = b.pages[0].page
-        if b.id == block.id:
-            break
+        out[b.id] = page
         if b.pages:
             page = b.pages[-1].page
-    return page
+    return out
 
 
 def render_block(edition: Edition, block: Block, index: EmitIndex) -> str:
@@ -190,7 +193,7 @@ def render_block(edition: Edition, block: Block, index: EmitIndex) -> str:
     if block.kind == "heading":
         cls = " .editorial" if block.editorial else ""
         head = f"# {escape(block.text)} {{ #{block.id}{cls} }}"
-        marks = "".join(f' <span class="ms" id="ms-{p.page}">[ms.&nbsp;{p.page}]</span>' for p in block.pages)
+        marks = "".join(" " + page_marker(p.page) for p in block.pages)
         note = (
             '\n\n<p class="editorial-note">Heading supplied by the edition: the manuscript’s opening section is untitled.</p>'
             if block.editorial
@@ -198,7 +201,7 @@ def render_block(edition: Edition, block: Block, index: EmitIndex) -> str:
         )
         return head + ('\n\n<p class="ms-line">' + marks.strip() + "</p>" if marks else "") + note
     pnum = f'<a class="pnum" href="#{block.id}" title="Link to ¶{block.number}">¶{block.number}</a>'
-    ms = start_page(edition.document, block)
+    ms = index.start_pages[block.id]
     line = f'{pnum} {body}\n{{: #{block.id} .para data-para="{block.number}" data-ms="{ms}" }}'
     if block.kind == "quote":
         return "> " + line.replace("\n", "\n> ")

@@ -73,6 +73,16 @@ def render(
     return "".join(out)
 
 
+def page_marker(page: int | str) -> str:
+    """The visible, linkable start of a manuscript page: ``[ms. N]`` with the anchor ``ms-N``."""
+    return f'<span class="ms" id="ms-{page}">[ms.&#160;{page}]</span>'
+
+
+def sic_marker(inner: str) -> str:
+    """The edition's ``[sic]``, set apart from the author's words."""
+    return f'<em class="sic">{inner}</em>'
+
+
 def markdown_markup(glossary_href: str) -> Markup:
     """Markdown/HTML snippets for the MkDocs site; ``glossary_href`` is the glossary page's relative path."""
 
@@ -80,11 +90,11 @@ def markdown_markup(glossary_href: str) -> Markup:
         if m.kind == "footnote":
             return f"[^{m.target}]"
         if m.kind == "page":
-            return f'<span class="ms" id="ms-{m.target}">[ms.&nbsp;{m.target}]</span>'
+            return page_marker(m.target)
         if m.kind == "glossary":
             return f'[{inner}]({glossary_href}#{m.target} "{attr_escape(m.title)}"){{: .gloss }}'
         if m.kind == "sic":
-            return f'<em class="sic">{inner}</em>'
+            return sic_marker(inner)
         raise ValueError(m.kind)
 
     return markup
@@ -95,11 +105,11 @@ def html_markup(m: Mark, inner: str) -> str:
     if m.kind == "footnote":
         return f'<span class="footnote" id="fn-{m.title}">{m.target}</span>'
     if m.kind == "page":
-        return f'<span class="ms" id="ms-{m.target}">[ms.&#160;{m.target}]</span>'
+        return page_marker(m.target)
     if m.kind == "glossary":
         return f'<a class="gloss" href="#gloss-{m.target}">{inner}</a>'
     if m.kind == "sic":
-        return f'<em class="sic">{inner}</em>'
+        return sic_marker(inner)
     raise ValueError(m.kind)
 
 

@@ -27,7 +27,7 @@ from .citations import Citation
 from .diagnostics import BuildError, Diagnostic, Location
 from .emit import KIND_LABELS, Edition, EmitIndex, about_page, block_marks, cited_in, index_edition
 from .glossary import blocks_by_entry
-from .inline import Mark, to_html
+from .inline import Mark, page_marker, to_html
 from .model import Block, Chapter, Intervention
 
 PRINT_DIR = Path(__file__).resolve().parent / "print"
@@ -332,7 +332,7 @@ def block_html(edition: Edition, block: Block, index: EmitIndex) -> str:
     if block.kind == "heading":
         cls = "chapter-title editorial" if block.editorial else "chapter-title"
         out = f'<h1 class="{cls}" id="{block.id}">{esc(block.text)}</h1>'
-        ms = " ".join(f'<span class="ms" id="ms-{p.page}">[ms.&#160;{p.page}]</span>' for p in block.pages)
+        ms = " ".join(page_marker(p.page) for p in block.pages)
         if ms:
             out += f'\n<p class="ms-line">{ms}</p>'
         if block.editorial:

@@ -30,7 +30,7 @@ from build_scripts.citations import find_citations, recognise_citations
 from build_scripts.config import Config
 from build_scripts.diagnostics import BuildError, Diagnostic
 from build_scripts.emit import Edition, EmitIndex, index_edition, render_block
-from build_scripts.model import Block, Document
+from build_scripts.model import Block, Chapter, Document
 from build_scripts.repair import GlyphTable, apply_edits, load_glyph_table, repair
 from build_scripts.site import build_site
 
@@ -230,8 +230,10 @@ def test_a_real_mkdocs_build_renders_adversarial_paragraphs_literally(
     rng = random.Random(20151101)
     pool = "<>&\"'*_`[]()#!{}|\\:-+=~. abcXYZ123软\u2019\u2013"
     texts = ADVERSARIAL + ["".join(rng.choice(pool) for _ in range(rng.randint(5, 80))) for _ in range(40)]
-    ed, index = plain
     blocks = [paragraph(n, t, "quote" if n % 5 == 0 else "paragraph") for n, t in enumerate(texts, 1)]
+    chapter = Chapter("intro", "intro", "Fuzz", False, tuple(blocks))
+    ed = dataclasses.replace(plain[0], document=dataclasses.replace(plain[0].document, chapters=(chapter,)))
+    index = index_edition(ed)
     page = "# Fuzz { #fuzz }\n\n" + "\n\n".join(render_block(ed, b, index) for b in blocks) + "\n"
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
