@@ -8,6 +8,7 @@ Every problem the build can detect has a stable code from :data:`CATALOGUE`, a l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 CATALOGUE: dict[str, str] = {
     "E-SOURCE-MISSING": "the source file does not exist",
@@ -45,11 +46,23 @@ class Location:
     col: int = 0
 
     def __str__(self) -> str:
+        name = _display(self.file)
         if self.line and self.col:
-            return f"{self.file}:{self.line}:{self.col}"
+            return f"{name}:{self.line}:{self.col}"
         if self.line:
-            return f"{self.file}:{self.line}"
-        return self.file
+            return f"{name}:{self.line}"
+        return name
+
+
+def _display(file: str) -> str:
+    """A path as diagnostics print it: relative to the working directory when inside it."""
+    path = Path(file)
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return file
+    return file
 
 
 @dataclass(frozen=True, slots=True)
