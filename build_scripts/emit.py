@@ -420,7 +420,7 @@ reference in an author-date style; footnote numbering restarts in each chapter.
 | headings | {sum(1 for b in doc.blocks if b.kind == "heading")} |
 | citation instances | {len(edition.citations)} |
 | works cited | {len({c.key for c in edition.citations})} |
-| word-list coverage | {cov.get("coverage_pct", "n/a")} % of {cov.get("words", "n/a")} words |
+| word-list coverage | {cov.get("coverage_pct", "n/a")} % of {cov.get("words", "n/a")} words ({cov.get("wordfreq_only_pct", "n/a")} % with wordfreq’s English list alone; the rest are the reviewed names and romanised terms in `editorial/wordlist.txt`) |
 
 | intervention | kind | count |
 |---|---|---|

@@ -25,6 +25,8 @@ class Coverage:
     words: int
     known: int
     unknown: tuple[str, ...]
+    known_without_list: int
+    """Words wordfreq alone knows (without the reviewed list)."""
 
     @property
     def ratio(self) -> float:
@@ -35,6 +37,7 @@ class Coverage:
             "words": self.words,
             "known": self.known,
             "coverage_pct": f"{100 * self.ratio:.2f}",
+            "wordfreq_only_pct": f"{100 * self.known_without_list / max(self.words, 1):.2f}",
             "unknown": list(self.unknown),
         }
 
@@ -58,4 +61,5 @@ def measure(document: Document, extra: frozenset[str]) -> Coverage:
     """Coverage over every block of the reading text."""
     words = [w for b in document.blocks for w in WORD.findall(b.text)]
     unknown = [w for w in words if not is_known(w, extra)]
-    return Coverage(len(words), len(words) - len(unknown), tuple(sorted(set(unknown))))
+    bare = sum(1 for w in words if is_known(w, frozenset()))
+    return Coverage(len(words), len(words) - len(unknown), tuple(sorted(set(unknown))), bare)
