@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,12 +25,17 @@ def _structure(config: Config, decisions_path: Path | None = None, source: str |
     return build_structure(repaired, load_decisions(decisions_path or config.decisions), config)
 
 
-def _decisions_without(config: Config, tmp_path: Path, drop: str) -> Path:
+def _decisions_edited(config: Config, tmp_path: Path, edit: Callable[[list[dict[str, Any]]], None]) -> Path:
+    """A copy of the real decisions file with ``edit`` applied to its list of entries."""
     data = yaml.safe_load(config.decisions.read_text(encoding="utf-8"))
-    data["decisions"] = [d for d in data["decisions"] if d["id"] != drop]
+    edit(data["decisions"])
     path = tmp_path / "decisions.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def _decisions_without(config: Config, tmp_path: Path, drop: str) -> Path:
+    return _decisions_edited(config, tmp_path, lambda ds: ds.remove(next(d for d in ds if d["id"] == drop)))
 
 
 def test_headings_are_the_printed_ones_in_order(edition: Edition, config: Config) -> None:
@@ -94,10 +101,8 @@ def test_missing_decision_stops_with_location(config: Config, tmp_path: Path) ->
 
 
 def test_decision_on_a_missing_line_is_a_broken_reference(config: Config, tmp_path: Path) -> None:
-    data = yaml.safe_load(config.decisions.read_text(encoding="utf-8"))
-    data["decisions"].append({"id": "bogus", "kind": "continue", "line": 99999, "reason": "test"})
-    path = tmp_path / "decisions.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bogus = {"id": "bogus", "kind": "continue", "line": 99999, "reason": "test"}
+    path = _decisions_edited(config, tmp_path, lambda ds: ds.append(bogus))
     with pytest.raises(BuildError) as err:
         _structure(config, path)
     assert err.value.codes == {"E-DECISION-REF"}
@@ -105,22 +110,18 @@ def test_decision_on_a_missing_line_is_a_broken_reference(config: Config, tmp_pa
 
 
 def test_decision_that_decides_nothing_is_reported(config: Config, tmp_path: Path) -> None:
-    data = yaml.safe_load(config.decisions.read_text(encoding="utf-8"))
-    data["decisions"].append({"id": "idle", "kind": "continue", "line": 3, "reason": "test"})
-    path = tmp_path / "decisions.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    idle = {"id": "idle", "kind": "continue", "line": 3, "reason": "test"}
+    path = _decisions_edited(config, tmp_path, lambda ds: ds.append(idle))
     with pytest.raises(BuildError) as err:
         _structure(config, path)
     assert err.value.codes == {"E-DECISION-UNUSED"}
 
 
 def test_sic_match_not_on_its_line_is_a_broken_reference(config: Config, tmp_path: Path) -> None:
-    data = yaml.safe_load(config.decisions.read_text(encoding="utf-8"))
-    for d in data["decisions"]:
-        if d["id"] == "sic-that-that":
-            d["line"] = 741
-    path = tmp_path / "decisions.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    def move(ds: list[dict[str, Any]]) -> None:
+        next(d for d in ds if d["id"] == "sic-that-that")["line"] = 741
+
+    path = _decisions_edited(config, tmp_path, move)
     with pytest.raises(BuildError) as err:
         _structure(config, path)
     assert "E-DECISION-REF" in err.value.codes
