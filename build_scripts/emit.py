@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .bibliography import Bibliography, bibtex_text
+from .bibliography import Bibliography, Reference, bibtex_text
 from .citations import Citation
 from .config import Config
 from .decisions import Decision
@@ -147,18 +148,25 @@ def sic_offsets(block: Block, index: EmitIndex) -> list[int]:
     return out
 
 
-def footnote_text(edition: Edition, citation: Citation, references_href: str) -> str:
-    """A footnote: the full formatted reference, the locator, the status where not verified, a link."""
-    ref = edition.bibliography.get(citation.key)
-    parts = [ref.markdown]
-    if ref.status == "unidentified" and ref.note:
-        parts.append(escape(ref.note, at_line_start=False))
+def footnote_body(citation: Citation, reference: Reference, rendered: str, esc: Callable[[str], str]) -> list[str]:
+    """A footnote's content for site and print alike: the reference (already rendered), what the
+    article says of an unidentified work, the locator, and a warning for a candidate identification."""
+    parts = [rendered]
+    if reference.status == "unidentified" and reference.note:
+        parts.append(esc(reference.note))
     if citation.locator:
-        parts.append(f"Cited at {escape(citation.locator, at_line_start=False)}.")
-    if ref.status == "candidate":
+        parts.append(f"Cited at {esc(citation.locator)}.")
+    if reference.status == "candidate":
         parts.append(
             '<span class="status status-candidate">candidate</span> identification: this work may not be the one cited.'
         )
+    return parts
+
+
+def footnote_text(edition: Edition, citation: Citation, references_href: str) -> str:
+    """A site footnote: :func:`footnote_body` in Markdown plus a link to the bibliography entry."""
+    ref = edition.bibliography.get(citation.key)
+    parts = footnote_body(citation, ref, ref.markdown, lambda s: escape(s, at_line_start=False))
     parts.append(f'[↗ References]({references_href}#{ref.key} "Bibliography entry for {attr_escape(ref.label)}")')
     return " ".join(parts)
 
@@ -475,15 +483,10 @@ def _cell(text: str) -> str:
 
 
 def _row(i: Intervention) -> str:
-    where = (
-        f"{i.line}:{i.col}"
-        if i.col
-        else (f"{i.line}–{i.end_line}" if i.end_line and i.end_line != i.line else str(i.line))
-    )
     why = escape(i.reason) if i.reason else f"`{i.rule}`"
     if i.rule.startswith("decision:"):
         why = f"decision `{i.rule.split(':', 1)[1]}`: {escape(i.reason)}"
-    return f'| <span id="{i.id}">{i.id}</span> | {KIND_LABELS.get(i.kind, i.kind)} | {where} | {_cell(i.original)} | {_cell(i.replacement)} | {why} |'
+    return f'| <span id="{i.id}">{i.id}</span> | {KIND_LABELS.get(i.kind, i.kind)} | {i.where} | {_cell(i.original)} | {_cell(i.replacement)} | {why} |'
 
 
 def downloads_page(edition: Edition) -> str:

@@ -47,6 +47,15 @@ class Intervention:
     reason: str = ""
     """Why: for decisions the reviewed reason from ``editorial/decisions.yaml``."""
 
+    @property
+    def where(self) -> str:
+        """Source location as the apparatus prints it: ``line:col``, ``first–last`` or ``line``."""
+        if self.col:
+            return f"{self.line}:{self.col}"
+        if self.end_line and self.end_line != self.line:
+            return f"{self.line}–{self.end_line}"
+        return str(self.line)
+
 
 @dataclass(frozen=True, slots=True)
 class RepairedLine:

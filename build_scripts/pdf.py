@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 from .citations import Citation
 from .diagnostics import BuildError, Diagnostic, Location
-from .emit import KIND_LABELS, Edition, EmitIndex, about_page, block_marks, cited_in, index_edition
+from .emit import KIND_LABELS, Edition, EmitIndex, about_page, block_marks, cited_in, footnote_body, index_edition
 from .glossary import blocks_by_entry
 from .inline import Mark, page_marker, to_html
 from .model import Block, Chapter, Intervention
@@ -314,11 +314,7 @@ def _footnotes(edition: Edition, block: Block, index: EmitIndex) -> Callable[[Ma
 def footnote_html(edition: Edition, section: str, citation: Citation, number: str) -> str:
     """An in-flow footnote (``float: footnote``) with the same reference as the site's footnote."""
     ref = edition.bibliography.get(citation.key)
-    parts = [ref.html]
-    if citation.locator:
-        parts.append(f"Cited at {esc(citation.locator)}.")
-    if ref.status != "verified":
-        parts.append(f'<span class="status status-{ref.status}">{ref.status} identification</span>')
+    parts = footnote_body(citation, ref, ref.html, esc)
     parts.append(f'<a class="to-ref" href="#ref-{esc(ref.key)}">→&#160;References</a>')
     ident = f"{section}-{number}"
     return (
@@ -478,14 +474,6 @@ def reading_html(text: str, have: frozenset[int]) -> str:
     )
 
 
-def _where(i: Intervention) -> str:
-    if i.col:
-        return f"{i.line}:{i.col}"
-    if i.end_line and i.end_line != i.line:
-        return f"{i.line}–{i.end_line}"
-    return str(i.line)
-
-
 def _why(i: Intervention) -> str:
     if i.rule.startswith("decision:"):
         return f"decision {esc(i.rule.split(':', 1)[1])}: {esc(i.reason)}"
@@ -522,7 +510,7 @@ def apparatus_html(edition: Edition, index: EmitIndex) -> str:
                 "<th>edition reading</th><th>rule / reason</th></tr></thead><tbody>"
                 + "".join(
                     f'<tr id="{i.id}"><td>{i.id}</td><td>{esc(KIND_LABELS.get(i.kind, i.kind))}</td>'
-                    f'<td>{_where(i)}</td><td class="reading">{reading_html(i.original, have)}</td>'
+                    f'<td>{i.where}</td><td class="reading">{reading_html(i.original, have)}</td>'
                     f'<td class="reading">{reading_html(i.replacement, have)}</td><td>{_why(i)}</td></tr>'
                     for i in table
                 )
