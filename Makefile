@@ -5,7 +5,7 @@ REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
 VENV_STAMP := .venv/.installed-$(REQ_HASH)
 # Debian packages: the PDF stage needs Pango and the Latin fonts; the browser and PDF tests need
 # Chromium (driven by Playwright) and poppler's pdftoppm.
-BUILD_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-dejavu-extra
+BUILD_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra
 TEST_DEBS := chromium poppler-utils
 
 .PHONY: build test serve bench lint fonts clean system-deps-build system-deps-test

@@ -1,15 +1,30 @@
-"""The build's one configuration object: every path and fixed setting, validated once."""
+"""The build's one configuration object: every path and fixed setting, validated once.
+
+``editorial/chapters.yaml`` (front page, chapters, back pages) and ``editorial/metadata.yaml``
+(the article and the edition) are read here and only here, into frozen dataclasses. Every
+problem is a coded diagnostic at its file and line (``E-CHAPTERS-…``, ``E-METADATA-…``,
+``E-ID-UNSAFE``), reported all together; later stages, the MkDocs hook and the templates read
+the typed values, so a missing field never surfaces as a ``KeyError`` deep in a stage.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+import re
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .datafiles import load_yaml, require
+from .datafiles import LINE_KEY, check_id, load_yaml, mapping_entries
 from .diagnostics import BuildError, Diagnostic, Location
 
 ROOT = Path(__file__).resolve().parent.parent
+SOURCE_NAME = "edney-2015-politics-aam.garbled.txt"
+PDF_NAME = "edney-2015-edition.pdf"
+OFFLINE_NAME = "edney-2015-edition-offline.zip"
+DOI = re.compile(r"10\.\d{4,9}/[!-~]+")
+ISSN = re.compile(r"\d{4}-\d{3}[\dX]")
+URL = re.compile(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/-]*)?/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +40,58 @@ class ChapterSpec:
 
 @dataclass(frozen=True, slots=True)
 class PageSpec:
-    """A page the edition adds (front matter, references, glossary, method, apparatus)."""
+    """A page the edition adds (the front page, references, glossary, about, apparatus, downloads)."""
 
     id: str
     slug: str
     title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The edited article, as publishers' and library records give it (``metadata.yaml: article``)."""
+
+    title: str
+    author: str
+    author_family: str
+    author_given: str
+    affiliation: str
+    journal: str
+    publisher: str
+    volume: str
+    issue: str
+    first_page: str
+    last_page: str
+    year: str
+    date: str
+    doi: str
+    issn: str
+    keywords: tuple[str, ...]
+    special_issue: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EditionInfo:
+    """The edition itself (``metadata.yaml: edition``)."""
+
+    title: str
+    short_title: str
+    editors: str
+    version: str
+    date: str
+    """ISO date of this version; also the PDF's date. Never taken from the clock."""
+    site_url: str
+    source_note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    article: Article
+    edition: EditionInfo
+
+    def as_extra(self) -> dict[str, Any]:
+        """Plain dicts for MkDocs' ``config.extra`` (templates and ``tojson``)."""
+        return {"article": asdict(self.article), "edition": asdict(self.edition)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,23 +110,31 @@ class Config:
     docs_dir: Path
     site_dir: Path
     mkdocs_yml: Path
+    front: PageSpec
     chapters: tuple[ChapterSpec, ...]
     back: tuple[PageSpec, ...]
-    metadata: dict[str, Any]
+    metadata: Metadata
 
     @property
     def source_name(self) -> str:
         """Source path as diagnostics print it (relative to the project)."""
         return str(self.source.relative_to(self.root)) if self.source.is_relative_to(self.root) else str(self.source)
 
-    def page(self, page_id: str) -> PageSpec:
-        return next(p for p in self.back if p.id == page_id)
+    @property
+    def pages(self) -> tuple[PageSpec, ...]:
+        """Every page in reading order: front, chapters, back pages."""
+        chapters = tuple(PageSpec(c.id, c.slug, c.heading) for c in self.chapters)
+        return (self.front, *chapters, *self.back)
+
+    def nav(self) -> list[dict[str, str]]:
+        """MkDocs' ``nav``: every page in reading order (the hook sets it; mkdocs.yml does not repeat it)."""
+        return [{page.title: f"{page.slug}.md"} for page in self.pages]
 
 
 def load_config(root: Path = ROOT, **overrides: Path) -> Config:
     """Load chapters.yaml and metadata.yaml under ``root``; ``overrides`` replace single paths (tests)."""
     paths: dict[str, Path] = {
-        "source": root / "source" / "edney-2015-politics-aam.garbled.txt",
+        "source": root / "source" / SOURCE_NAME,
         "glyphs": root / "editorial" / "glyphs.tsv",
         "decisions": root / "editorial" / "decisions.yaml",
         "chapters_file": root / "editorial" / "chapters.yaml",
@@ -77,24 +147,157 @@ def load_config(root: Path = ROOT, **overrides: Path) -> Config:
         "mkdocs_yml": root / "mkdocs.yml",
     }
     paths.update(overrides)
-    chapters_data = load_yaml(paths["chapters_file"])
     problems: list[Diagnostic] = []
+    front, chapters, back = _pages(paths["chapters_file"], problems)
+    metadata = _metadata(paths["metadata_file"], problems)
+    if problems or metadata is None:
+        raise BuildError(problems)
+    return Config(root=root, front=front, chapters=chapters, back=back, metadata=metadata, **paths)
+
+
+# --- chapters.yaml -------------------------------------------------------------------------------
+
+
+def _pages(path: Path, problems: list[Diagnostic]) -> tuple[PageSpec, tuple[ChapterSpec, ...], tuple[PageSpec, ...]]:
+    data = load_yaml(path)
+    code = "E-CHAPTERS-SCHEMA"
+    chapters_data = mapping_entries(data, "chapters", path, code)
+    back_data = mapping_entries(data, "back", path, code)
+    front_data = data.get("front")
+    if not isinstance(front_data, dict):
+        problems.append(Diagnostic(code, Location(str(path), data.get(LINE_KEY, 1)), "'front' must be a mapping"))
+        front_data = {"id": "index", "slug": "index", "title": "Front matter"}
+    front = _page(front_data, path, problems, ("id", "slug", "title"))
     chapters = []
-    for entry in chapters_data.get("chapters", []):
-        problems += require(entry, ("id", "slug", "heading"), paths["chapters_file"], "E-DECISION-SCHEMA")
+    for entry in chapters_data:
+        _strings(entry, ("id", "slug", "heading", "reason"), path, problems)
+        _check_ids(entry, path, problems)
+        for key in ("id", "slug", "heading"):
+            if not entry.get(key):
+                problems.append(Diagnostic(code, Location(str(path), entry[LINE_KEY]), f"chapter lacks '{key}'"))
         chapters.append(
             ChapterSpec(
-                id=entry.get("id", ""),
-                slug=entry.get("slug", ""),
-                heading=entry.get("heading", ""),
-                editorial=bool(entry.get("editorial", False)),
-                reason=entry.get("reason", ""),
+                id=str(entry.get("id", "")),
+                slug=str(entry.get("slug", "")),
+                heading=str(entry.get("heading", "")),
+                editorial=entry.get("editorial", False) is True,
+                reason=" ".join(str(entry.get("reason", "")).split()),
             )
         )
-    back = tuple(PageSpec(e["id"], e["slug"], e["title"]) for e in chapters_data.get("back", []))
     if not chapters:
-        problems.append(Diagnostic("E-DECISION-SCHEMA", Location(str(paths["chapters_file"])), "no chapters"))
-    if problems:
-        raise BuildError(problems)
-    metadata = load_yaml(paths["metadata_file"])
-    return Config(root=root, chapters=tuple(chapters), back=back, metadata=metadata, **paths)
+        problems.append(Diagnostic(code, Location(str(path), data.get(LINE_KEY, 1)), "no chapters"))
+    back = tuple(_page(e, path, problems, ("id", "slug", "title")) for e in back_data)
+    pages = [front, *(PageSpec(c.id, c.slug, c.heading) for c in chapters), *back]
+    for what in ("id", "slug"):
+        values = [getattr(p, what) for p in pages]
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            problems.append(Diagnostic(code, Location(str(path)), f"{what} {value!r} is used by more than one page"))
+    return front, tuple(chapters), back
+
+
+def _page(entry: dict[str, Any], path: Path, problems: list[Diagnostic], keys: tuple[str, ...]) -> PageSpec:
+    _strings(entry, keys, path, problems)
+    _check_ids(entry, path, problems)
+    for key in keys:
+        if not entry.get(key):
+            problems.append(
+                Diagnostic("E-CHAPTERS-SCHEMA", Location(str(path), entry.get(LINE_KEY, 0)), f"page lacks '{key}'")
+            )
+    return PageSpec(id=str(entry.get("id", "")), slug=str(entry.get("slug", "")), title=str(entry.get("title", "")))
+
+
+def _strings(entry: dict[str, Any], keys: tuple[str, ...], path: Path, problems: list[Diagnostic]) -> None:
+    for key in keys:
+        if key in entry and not isinstance(entry[key], str):
+            problems.append(
+                Diagnostic(
+                    "E-CHAPTERS-SCHEMA",
+                    Location(str(path), entry.get(LINE_KEY, 0)),
+                    f"'{key}' must be text, found {type(entry[key]).__name__}",
+                )
+            )
+
+
+def _check_ids(entry: dict[str, Any], path: Path, problems: list[Diagnostic]) -> None:
+    for key in ("id", "slug"):
+        if entry.get(key):
+            problems += check_id(entry[key], key, Location(str(path), entry.get(LINE_KEY, 0)))
+
+
+# --- metadata.yaml -------------------------------------------------------------------------------
+
+
+def _metadata(path: Path, problems: list[Diagnostic]) -> Metadata | None:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        problems.append(Diagnostic("E-METADATA-TYPE", Location(str(path), 1), "metadata.yaml must be a mapping"))
+        return None
+    article = _record(Article, data, "article", path, problems)
+    edition = _record(EditionInfo, data, "edition", path, problems)
+    if article is None or edition is None:
+        return None
+    checks = [
+        (article.date, "article.date", _is_date),
+        (edition.date, "edition.date", _is_date),
+    ]
+    for value, name, ok in checks:
+        if not ok(value):
+            problems.append(Diagnostic("E-METADATA-DATE", Location(str(path)), f"{name} {value!r} is not YYYY-MM-DD"))
+    for value, name, pattern in (
+        (article.doi, "article.doi", DOI),
+        (article.issn, "article.issn", ISSN),
+        (edition.site_url, "edition.site_url", URL),
+    ):
+        if not pattern.fullmatch(value):
+            problems.append(
+                Diagnostic("E-METADATA-URL", Location(str(path)), f"{name} {value!r} is not a well-formed value")
+            )
+    return Metadata(article, edition)
+
+
+def _record(cls: Any, data: dict[str, Any], section: str, path: Path, problems: list[Diagnostic]) -> Any:
+    """One metadata section as ``cls``: every field present and of its type (text, or a list of text)."""
+    raw = data.get(section)
+    where = Location(str(path), data.get(LINE_KEY, 1))
+    if not isinstance(raw, dict):
+        problems.append(Diagnostic("E-METADATA-MISSING", where, f"no '{section}' mapping"))
+        return None
+    where = Location(str(path), raw.get(LINE_KEY, 1))
+    values: dict[str, Any] = {}
+    ok = True
+    for f in fields(cls):
+        value = raw.get(f.name)
+        required = f.default is not None and f.default != ""
+        if value is None or value == "":
+            if required:
+                problems.append(Diagnostic("E-METADATA-MISSING", where, f"{section}.{f.name} is missing"))
+                ok = False
+            continue
+        if f.type == "tuple[str, ...]":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                problems.append(Diagnostic("E-METADATA-TYPE", where, f"{section}.{f.name} must be a list of text"))
+                ok = False
+                continue
+            value = tuple(value)
+        elif isinstance(value, datetime.date) or not isinstance(value, str):
+            problems.append(
+                Diagnostic(
+                    "E-METADATA-TYPE",
+                    where,
+                    f"{section}.{f.name} must be quoted text, found {type(value).__name__} {value!r}",
+                )
+            )
+            ok = False
+            continue
+        values[f.name] = " ".join(value.split()) if isinstance(value, str) else value
+    return cls(**values) if ok else None
+
+
+def _is_date(value: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -15,6 +15,18 @@ CATALOGUE: dict[str, str] = {
     "E-SOURCE-EMPTY": "the source file is empty",
     "E-SOURCE-ENCODING": "the source file is not valid UTF-8",
     "E-SOURCE-TRUNCATED": "the source ends before the structure the edition expects",
+    "E-INPUT-BOM": "an input file starts with a byte-order mark",
+    "E-INPUT-CRLF": "an input file has CRLF or CR line endings",
+    "E-DATA-MISSING": "an editorial data file does not exist",
+    "E-DATA-ENCODING": "an editorial data file is not valid UTF-8",
+    "E-DATA-SYNTAX": "an editorial YAML file cannot be parsed",
+    "E-DATA-DUPKEY": "a YAML mapping repeats a key (YAML would silently keep the last)",
+    "E-ID-UNSAFE": "an id or slug is not lowercase ASCII words joined by hyphens (it would become a path or markup)",
+    "E-METADATA-MISSING": "metadata.yaml lacks a required field",
+    "E-METADATA-TYPE": "a metadata.yaml field has the wrong type",
+    "E-METADATA-DATE": "a metadata.yaml date is not an ISO date (YYYY-MM-DD)",
+    "E-METADATA-URL": "a metadata.yaml URL or DOI is malformed",
+    "E-CHAPTERS-SCHEMA": "chapters.yaml is malformed",
     "E-REPAIR-UNMAPPED": "a character outside plain text is neither in the glyph table nor known to be legitimate",
     "E-REPAIR-TABLE": "the glyph table is malformed",
     "E-STRUCT-UNDECIDED": "a line's paragraph status is ambiguous and no editorial decision covers it",
@@ -25,15 +37,29 @@ CATALOGUE: dict[str, str] = {
     "E-BIB-SYNTAX": "the BibTeX file cannot be parsed",
     "E-BIB-DUPLICATE": "two BibTeX entries share a key",
     "E-BIB-STATUS": "a BibTeX entry lacks a valid edition_status",
+    "E-BIB-TYPE": "a BibTeX entry has a type the edition's style cannot format",
     "E-CITE-UNRESOLVED": "a citation matches no bibliography entry",
     "E-CITE-AMBIGUOUS": "a citation matches more than one bibliography entry",
     "E-CITE-UNCITED": "a bibliography entry is never cited",
+    "E-CITE-UNREADABLE": "a bracket or narrative citation has a form the recogniser cannot read",
     "E-GLOSS-PINYIN": "a glossary entry's characters disagree with its romanisation",
     "E-GLOSS-MISSING": "a romanised term in the text has no glossary entry",
     "E-GLOSS-UNUSED": "a glossary entry's term never occurs in the text",
     "E-GLOSS-SCHEMA": "a glossary entry is malformed",
     "E-SITE-BUILD": "mkdocs build failed",
+    "E-SITE-STAGING": "a staging path of the build is in the way (not a folder the build made)",
+    "E-SITE-SWAP": "the finished site could not be swapped in; the previous site/ was kept",
+    "E-DOCS-UNKNOWN": "docs/ holds a file the build neither generates nor lists as hand-written",
+    "E-BUILD-LOCKED": "another build of this project is running",
     "E-PDF-BUILD": "the PDF could not be built",
+    "E-URL-GONE": "a URL listed in urls.txt no longer resolves",
+    "E-URL-UNLISTED": "the built site has a citable anchor urls.txt does not list",
+    "E-INTERNAL": "an unexpected error inside a stage (a bug: please report it with the input that caused it)",
+}
+
+#: Warnings: printed with the build's output, they do not stop it.
+WARNINGS: dict[str, str] = {
+    "W-SITE-CLEANUP": "the previous site, moved aside by the swap, could not be deleted",
 }
 
 
@@ -74,7 +100,7 @@ class Diagnostic:
     message: str
 
     def __post_init__(self) -> None:
-        if self.code not in CATALOGUE:
+        if self.code not in CATALOGUE and self.code not in WARNINGS:
             raise ValueError(f"unknown diagnostic code {self.code}")
 
     def __str__(self) -> str:
@@ -91,9 +117,3 @@ class BuildError(Exception):
     @property
     def codes(self) -> set[str]:
         return {d.code for d in self.diagnostics}
-
-
-def fail_if(diagnostics: list[Diagnostic]) -> None:
-    """Raise :class:`BuildError` if any diagnostics were collected."""
-    if diagnostics:
-        raise BuildError(diagnostics)

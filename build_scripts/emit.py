@@ -16,7 +16,7 @@ from typing import Any
 
 from .bibliography import Bibliography, Reference, bibtex_text
 from .citations import Citation
-from .config import Config
+from .config import Article, Config
 from .decisions import Decision
 from .glossary import GlossaryEntry, Occurrence, blocks_by_entry
 from .inline import Mark, page_marker, to_markdown
@@ -57,8 +57,8 @@ class Edition:
     coverage: dict[str, Any]
 
     @property
-    def meta(self) -> dict[str, Any]:
-        return dict(self.config.metadata["article"])
+    def meta(self) -> Article:
+        return self.config.metadata.article
 
 
 def footnote_numbers(edition: Edition) -> dict[tuple[str, int], int]:
@@ -228,9 +228,7 @@ def chapter_page(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
         notes.append(f"[^{numbers[(c.block, c.start)]}]: {footnote_text(edition, c, 'references.md')}")
     paras = [b for b in chapter.blocks if b.number]
     span = f"¶{paras[0].number}–{paras[-1].number}" if paras else ""
-    front = _front_matter(
-        chapter.title, f"{edition.meta['author']}, “{edition.meta['title']}”: {chapter.title} ({span})."
-    )
+    front = _front_matter(chapter.title, f"{edition.meta.author}, “{edition.meta.title}”: {chapter.title} ({span}).")
     return "\n\n".join([front, GENERATED_NOTE, *blocks, *notes]) + "\n"
 
 
@@ -247,25 +245,22 @@ def _front_matter(title: str, description: str, *, searchable: bool = True) -> s
 
 def front_page(edition: Edition, index: EmitIndex) -> str:
     m = edition.meta
-    ed = edition.config.metadata["edition"]
+    ed = edition.config.metadata.edition
     abstract = edition.document.abstract
     toc = "\n".join(
         f"- [{escape(c.title)}]({c.slug}.md)" + (" *(heading supplied by the edition)*" if c.editorial else "")
         for c in edition.document.chapters
     )
-    keywords = "; ".join(m["keywords"])
+    keywords = "; ".join(m.keywords)
     lines = [
-        _front_matter(
-            m["title"], f"Reading edition of {m['author']} ({m['year']}), {m['journal']} {m['volume']}({m['issue']})."
-        ),
+        _front_matter(m.title, f"Reading edition of {m.author} ({m.year}), {m.journal} {m.volume}({m.issue})."),
         GENERATED_NOTE,
-        f"# {escape(m['title'])} {{ #title }}",
-        f'<p class="byline"><strong>{escape(m["author"])}</strong> ({escape(m["affiliation"])})</p>',
-        f'<p class="journal-citation"><em>{escape(m["journal"])}</em> {m["volume"]}({m["issue"]}), '
-        f"{m['year']}, pp. {m['first_page']}–{m['last_page']}. "
-        f'DOI: <a href="https://doi.org/{m["doi"]}">{m["doi"]}</a></p>',
-        f'<p class="edition-line">{escape(ed["title"])}, version {ed["version"]} ({ed["date"]}). '
-        f"{escape(ed['source_note'])}</p>",
+        f"# {escape(m.title)} {{ #title }}",
+        f'<p class="byline"><strong>{escape(m.author)}</strong> ({escape(m.affiliation)})</p>',
+        f'<p class="journal-citation"><em>{escape(m.journal)}</em> {m.volume}({m.issue}), '
+        f"{m.year}, pp. {m.first_page}–{m.last_page}. "
+        f'DOI: <a href="https://doi.org/{m.doi}">{m.doi}</a></p>',
+        f'<p class="edition-line">{escape(ed.title)}, version {ed.version} ({ed.date}). {escape(ed.source_note)}</p>',
         "## Abstract { #abstract-heading }",
         f"{to_markdown(abstract.text, block_marks(abstract, index), 'glossary.md')}\n{{: #abstract .abstract }}",
         f"**Keywords:** {escape(keywords)}\n{{: #keywords }}",
@@ -357,7 +352,7 @@ def about_page(edition: Edition) -> str:
     )
     counts = "\n".join(f"| {KIND_LABELS.get(k, k)} | `{k}` | {n} |" for k, n in sorted(kinds.items()))
     cov = edition.coverage
-    ed = edition.config.metadata["edition"]
+    ed = edition.config.metadata.edition
     return f"""{_front_matter("About this edition", "Source, repair method, normalisations and editorial decisions of the edition.")}
 
 {GENERATED_NOTE}
@@ -366,7 +361,7 @@ def about_page(edition: Edition) -> str:
 
 ## Source {{ #source }}
 
-{escape(ed["source_note"])} The file `source/edney-2015-politics-aam.garbled.txt` is kept byte for byte
+{escape(ed.source_note)} The file `source/edney-2015-politics-aam.garbled.txt` is kept byte for byte
 (SHA-256 `1e3a69e87eea6c7dcc624683bd0d1f043b537fdffc08ff79c9285c0b71214aeb`); nothing edits it. Every change lives in
 the build scripts or in reviewed editorial data, and every change is listed in the [apparatus](apparatus.md).
 
@@ -545,10 +540,9 @@ def edition_json(edition: Edition) -> str:
         }
         for c in edition.citations
     ]
-    metadata = {k: v for k, v in edition.meta.items() if k != "confirmed_by"}
-    metadata |= {
-        "edition": edition.config.metadata["edition"],
-        "source": "source/edney-2015-politics-aam.garbled.txt",
+    metadata = asdict(edition.meta) | {
+        "edition": asdict(edition.config.metadata.edition),
+        "source": edition.config.source_name,
         "page_count": doc.page_count,
     }
     data = {

@@ -1,8 +1,14 @@
 """MkDocs hooks of the edition (registered in mkdocs.yml under ``hooks``).
 
-``on_config`` puts the article and edition metadata from ``editorial/metadata.yaml`` (the one
-source of truth) into ``config.extra``, where the templates read it for the ``citation_*`` tags,
-the JSON-LD and the "Cite this" controls. It also quietens jieba's start-up chatter.
+``on_config`` reads the validated :class:`~build_scripts.config.Config` (the one reading of
+``editorial/chapters.yaml`` and ``editorial/metadata.yaml``): it sets the navigation from the
+page list, so no title or slug is typed twice, and puts the article and edition metadata into
+``config.extra``, where the templates read them for the ``citation_*`` tags, the JSON-LD and the
+"Cite this" controls.
+
+Editorial data is input, not markup: values that Material prints without escaping (navigation
+titles, the page's ``<title>`` and ``meta description`` from front matter) are HTML-escaped here;
+the edition's own templates escape what they print (``| e``, ``tojson``).
 
 The PDF and the offline zip are made after MkDocs has built the pages, but the pages link to
 them and strict link validation must know they exist. ``on_files`` declares both as generated
@@ -12,25 +18,30 @@ swap, so a published site never carries a placeholder.
 
 from __future__ import annotations
 
+import html
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
 from mkdocs.structure.files import File, Files
 
-LATE_DOWNLOADS = ("downloads/edney-2015-edition.pdf", "downloads/edney-2015-edition-offline.zip")
-METADATA = Path("editorial") / "metadata.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # MkDocs loads a hook by file path, not as part of the package
+    sys.path.insert(0, str(ROOT))
+
+from build_scripts.config import OFFLINE_NAME, PDF_NAME, load_config  # noqa: E402
+
+LATE_DOWNLOADS = (f"downloads/{PDF_NAME}", f"downloads/{OFFLINE_NAME}")
 
 
 def on_config(config: Any) -> Any:
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    root = Path(config.config_file_path).resolve().parent
-    data = yaml.safe_load((root / METADATA).read_text(encoding="utf-8"))
-    article = {k: v for k, v in data["article"].items() if k != "confirmed_by"}
-    edition = {**data["edition"], "pdf": LATE_DOWNLOADS[0], "offline": LATE_DOWNLOADS[1]}
-    config.extra["article"] = article
-    config.extra["edition"] = edition
+    project = load_config(Path(config.config_file_path).resolve().parent)
+    config.nav = [{html.escape(title): path} for entry in project.nav() for title, path in entry.items()]
+    extra = project.metadata.as_extra()
+    config.extra["article"] = extra["article"]
+    config.extra["edition"] = {**extra["edition"], "pdf": LATE_DOWNLOADS[0], "offline": LATE_DOWNLOADS[1]}
     return config
 
 
@@ -39,3 +50,23 @@ def on_files(files: Files, config: Any) -> Files:
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content=b""))
     return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    """Escape the front-matter values Material prints raw into ``<title>`` and ``<meta>``."""
+    for key in ("title", "description"):
+        value = page.meta.get(key)
+        if isinstance(value, str):
+            page.meta[key] = html.escape(value)
+    return markdown
+
+
+def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -> dict[str, Any]:
+    """The canonical link names the stable directory URL, also in the offline copy (file names there)."""
+    path = page.url or ""
+    if path.endswith("index.html"):
+        path = path[: -len("index.html")]
+    elif path.endswith(".html"):
+        path = path[: -len(".html")] + "/"
+    page.canonical_url = config.site_url + path
+    return context

@@ -161,7 +161,7 @@ def font_css(faces: tuple[FontFace, ...], edition: Edition) -> str:
         f"font-weight: {f.weight}; font-style: {f.style}; }}"
         for f in faces
     ]
-    short = edition.config.metadata["edition"]["short_title"].replace("\\", "\\\\").replace('"', '\\"')
+    short = edition.config.metadata.edition.short_title.replace("\\", "\\\\").replace('"', '\\"')
     rules.append(f'@page {{ @top-right {{ content: "{short}"; }} }}')
     return "\n".join(rules) + "\n"
 
@@ -227,7 +227,7 @@ def esc(text: str) -> str:
 def print_html(edition: Edition) -> str:
     """The whole print edition as one HTML document."""
     m = edition.meta
-    ed = edition.config.metadata["edition"]
+    ed = edition.config.metadata.edition
     index = index_edition(edition)
     parts = [
         title_page(edition),
@@ -240,12 +240,12 @@ def print_html(edition: Edition) -> str:
         apparatus_html(edition, index),
     ]
     head = (
-        f"<title>{esc(m['title'])}</title>"
-        f'<meta name="author" content="{esc(m["author"])}">'
-        f'<meta name="description" content="{esc(ed["title"])}">'
-        f'<meta name="keywords" content="{esc(", ".join(m["keywords"]))}">'
-        f'<meta name="dcterms.created" content="{esc(ed["date"])}">'
-        f'<meta name="dcterms.modified" content="{esc(ed["date"])}">'
+        f"<title>{esc(m.title)}</title>"
+        f'<meta name="author" content="{esc(m.author)}">'
+        f'<meta name="description" content="{esc(ed.title)}">'
+        f'<meta name="keywords" content="{esc(", ".join(m.keywords))}">'
+        f'<meta name="dcterms.created" content="{esc(ed.date)}">'
+        f'<meta name="dcterms.modified" content="{esc(ed.date)}">'
     )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{head}</head>\n<body>\n'
@@ -261,19 +261,19 @@ def _long_date(iso: str) -> str:
 
 def title_page(edition: Edition) -> str:
     m = edition.meta
-    ed = edition.config.metadata["edition"]
-    doi = f"https://doi.org/{m['doi']}"
+    ed = edition.config.metadata.edition
+    doi = f"https://doi.org/{m.doi}"
     return f"""<section class="title-page" id="title-page">
-<h1 id="title">{esc(m["title"])}</h1>
-<p class="author">{esc(m["author"])}</p>
-<p class="affiliation">{esc(m["affiliation"])}</p>
-<p class="citation"><em>{esc(m["journal"])}</em> {esc(m["volume"])}({esc(m["issue"])}), {esc(m["year"])},
-pp. {esc(m["first_page"])}–{esc(m["last_page"])}. {esc(m["publisher"])}.</p>
-<p class="citation">DOI: <a href="{esc(doi)}">{esc(m["doi"])}</a></p>
-<p class="edition-name">{esc(ed["title"])}</p>
-<p class="edition-line">{esc(ed["editors"])} · version {esc(ed["version"])} · {_long_date(ed["date"])}</p>
-<p class="stable-url">Stable URL: <a href="{esc(ed["site_url"])}">{esc(ed["site_url"])}</a></p>
-<p class="source-note">{esc(ed["source_note"])} Paragraph numbers (¶) and manuscript page markers
+<h1 id="title">{esc(m.title)}</h1>
+<p class="author">{esc(m.author)}</p>
+<p class="affiliation">{esc(m.affiliation)}</p>
+<p class="citation"><em>{esc(m.journal)}</em> {esc(m.volume)}({esc(m.issue)}), {esc(m.year)},
+pp. {esc(m.first_page)}–{esc(m.last_page)}. {esc(m.publisher)}.</p>
+<p class="citation">DOI: <a href="{esc(doi)}">{esc(m.doi)}</a></p>
+<p class="edition-name">{esc(ed.title)}</p>
+<p class="edition-line">{esc(ed.editors)} · version {esc(ed.version)} · {_long_date(ed.date)}</p>
+<p class="stable-url">Stable URL: <a href="{esc(ed.site_url)}">{esc(ed.site_url)}</a></p>
+<p class="source-note">{esc(ed.source_note)} Paragraph numbers (¶) and manuscript page markers
 ([ms.&#160;N]) are the same as in the online edition; every intervention is listed in the Apparatus.</p>
 </section>"""
 
@@ -343,7 +343,7 @@ def block_html(edition: Edition, block: Block, index: EmitIndex) -> str:
 
 
 def front(edition: Edition, index: EmitIndex) -> str:
-    keywords = "; ".join(edition.meta["keywords"])
+    keywords = "; ".join(edition.meta.keywords)
     return (
         '<section class="front new-page">\n<h1 id="abstract-heading">Abstract</h1>\n'
         + block_html(edition, edition.document.abstract, index)
@@ -438,7 +438,7 @@ def _print_links(edition: Edition) -> Any:
     from markdown.extensions import Extension
     from markdown.treeprocessors import Treeprocessor
 
-    site = edition.config.metadata["edition"]["site_url"]
+    site = edition.config.metadata.edition.site_url
 
     class Links(Treeprocessor):  # type: ignore[misc]
         def run(self, root: Any) -> None:

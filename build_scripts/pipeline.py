@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .bibliography import load_bibliography
 from .citations import recognise_citations
-from .config import Config
+from .config import OFFLINE_NAME, PDF_NAME, Config
 from .decisions import load_decisions
 from .emit import Edition, emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary
@@ -26,9 +26,6 @@ from .site import build_site, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
 from .structure import build_structure
 from .wordcheck import load_wordlist, measure
-
-PDF_NAME = "edney-2015-edition.pdf"
-OFFLINE_NAME = "edney-2015-edition-offline.zip"
 
 
 @dataclass
@@ -83,7 +80,7 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
         shutil.rmtree(new)
     try:
         with t("mkdocs"):
-            build_site(config.mkdocs_yml, new, date=str(config.metadata["edition"]["date"]))
+            build_site(config.mkdocs_yml, new, date=str(config.metadata.edition.date))
         if pdf:
             from .pdf import build_pdf
 
@@ -109,7 +106,7 @@ def build_offline(config: Config, new: Path) -> None:
     if tree.exists():
         shutil.rmtree(tree)
     try:
-        build_site(config.mkdocs_yml, tree, offline=True, date=str(config.metadata["edition"]["date"]))
+        build_site(config.mkdocs_yml, tree, offline=True, date=str(config.metadata.edition.date))
         pdf = new / "downloads" / PDF_NAME
         if pdf.exists():
             shutil.copy2(pdf, tree / "downloads" / PDF_NAME)

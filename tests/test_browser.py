@@ -11,6 +11,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +191,7 @@ def test_paragraph_anchor_scrolls_to_and_highlights_the_paragraph(
 
 
 def expected_citation(config: Config, where: str, url: str) -> str:
-    a, ed = config.metadata["article"], config.metadata["edition"]
+    a, ed = asdict(config.metadata.article), asdict(config.metadata.edition)
     return (
         f"{a['author']}, “{a['title']}”, {a['journal']} {a['volume']}({a['issue']}), {a['year']}, "
         f"pp. {a['first_page']}–{a['last_page']}, doi:{a['doi']}, {where}; in {ed['title']}, ed. {ed['editors']}, "
@@ -225,7 +226,7 @@ def test_cite_paragraph_copies_the_citation(
     button.click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
-    url = f"{config.metadata['edition']['site_url']}{slug}/#{block_id}"
+    url = f"{config.metadata.edition.site_url}{slug}/#{block_id}"
     where = f"¶{number} [ms. {manuscript_pages(edition, block_id)}]"
     assert copied == expected_citation(config, where, url)
 
@@ -240,10 +241,10 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
     clipboard_page.keyboard.press("Enter")
     clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
-    a = config.metadata["article"]
+    a = asdict(config.metadata.article)
     assert copied.startswith("@article{")
     assert f"doi = {{{a['doi']}}}" in copied
-    assert f"url = {{{config.metadata['edition']['site_url']}{slug}/#p17}}" in copied
+    assert f"url = {{{config.metadata.edition.site_url}{slug}/#p17}}" in copied
     assert "¶17 [ms. 11]" in copied
 
 
@@ -255,7 +256,7 @@ def test_cite_chapter_copies_the_chapter_citation(
     clipboard_page.get_by_role("button", name="Copy citation of this page", exact=True).click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
-    url = f"{config.metadata['edition']['site_url']}{chapter.slug}/"
+    url = f"{config.metadata.edition.site_url}{chapter.slug}/"
     assert copied == expected_citation(config, f"“{chapter.title}”", url)
 
 
@@ -303,7 +304,7 @@ def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, editio
     page.wait_for_url(re.compile(rf"/{chapter.slug}\.html$"))
     assert page.locator(f"h1#{chapter.id}").is_visible()
     assert page.locator("p.para .cite-controls").count() > 0
-    stable = f"{load_config().metadata['edition']['site_url']}{chapter.slug}/"
+    stable = f"{load_config().metadata.edition.site_url}{chapter.slug}/"
     assert page.locator("link[rel=canonical]").get_attribute("href") == stable
     assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == stable
 

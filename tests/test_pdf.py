@@ -195,8 +195,8 @@ def test_every_internal_link_has_a_destination(pdf: Built, edition: Edition) -> 
     assert {c.block for c in edition.citations} <= targets
     assert {f"gloss-{e.id}" for e in edition.glossary} <= targets
     assert {f"ref-{r.key}" for r in edition.bibliography.references} <= targets
-    assert f"https://doi.org/{edition.meta['doi']}" in external
-    assert edition.config.metadata["edition"]["site_url"] in external
+    assert f"https://doi.org/{edition.meta.doi}" in external
+    assert edition.config.metadata.edition.site_url in external
 
 
 def _fonts(reader: PdfReader) -> dict[str, Any]:
@@ -225,11 +225,11 @@ def test_fonts_are_embedded_and_ours(pdf: Built) -> None:
 def test_metadata_and_pdf_ua_markers(pdf: Built, edition: Edition) -> None:
     meta = pdf.reader.metadata
     assert meta is not None
-    assert meta.title == edition.meta["title"]
-    assert meta.author == edition.meta["author"]
-    assert meta.subject == edition.config.metadata["edition"]["title"]
+    assert meta.title == edition.meta.title
+    assert meta.author == edition.meta.author
+    assert meta.subject == edition.config.metadata.edition.title
     assert "regime security" in (meta.get("/Keywords") or "")
-    assert meta.get("/CreationDate", "").startswith("D:" + edition.config.metadata["edition"]["date"].replace("-", ""))
+    assert meta.get("/CreationDate", "").startswith("D:" + edition.config.metadata.edition.date.replace("-", ""))
     root = pdf.reader.trailer["/Root"]
     assert root["/Lang"] == "en"
     assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root, "PDF/UA-1 needs a tagged PDF"

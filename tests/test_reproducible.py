@@ -90,7 +90,7 @@ def test_the_offline_zip_is_identical_member_by_member(two_builds: tuple[Path, P
 
 def test_dates_come_from_the_edition_not_the_clock(two_builds: tuple[Path, Path]) -> None:
     site = two_builds[0]
-    edition_date = str(load_config().metadata["edition"]["date"])
+    edition_date = str(load_config().metadata.edition.date)
     lastmods = set(re.findall(r"<lastmod>([^<]+)</lastmod>", (site / "sitemap.xml").read_text(encoding="utf-8")))
     assert lastmods == {edition_date}
     with gzip.GzipFile(fileobj=io.BytesIO((site / "sitemap.xml.gz").read_bytes())) as gz:

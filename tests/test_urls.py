@@ -12,6 +12,7 @@ from __future__ import annotations
 import html.parser
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ def head(site: Path, slug: str) -> HeadParser:
 
 
 def test_site_url_is_set_and_every_page_has_its_canonical_url(built_site: Path, config: Config, base: str) -> None:
-    assert base == config.metadata["edition"]["site_url"]
+    assert base == config.metadata.edition.site_url
     for slug in page_slugs(config):
         assert head(built_site, slug).canonical == [base + page_path(slug)]
 
@@ -160,13 +161,13 @@ def test_templates_get_the_metadata_from_its_one_source(config: Config) -> None:
     assert "article" not in (mkdocs_config().get("extra") or {})
     cfg = load_mkdocs_config(config_file=str(config.mkdocs_yml))
     cfg = cfg.plugins.on_config(cfg)
-    article = {k: v for k, v in config.metadata["article"].items() if k != "confirmed_by" and k != "__line__"}
+    article = asdict(config.metadata.article)
     assert cfg.extra["article"] == article
-    assert cfg.extra["edition"]["site_url"] == config.metadata["edition"]["site_url"] == cfg["site_url"]
+    assert cfg.extra["edition"]["site_url"] == config.metadata.edition.site_url == cfg["site_url"]
 
 
 def test_every_page_has_highwire_citation_tags(built_site: Path, config: Config, base: str) -> None:
-    a = config.metadata["article"]
+    a = asdict(config.metadata.article)
     expected = {
         "citation_title": [a["title"]],
         "citation_author": [f"{a['author_family']}, {a['author_given']}"],
@@ -191,7 +192,7 @@ def test_every_page_has_highwire_citation_tags(built_site: Path, config: Config,
 
 
 def test_every_page_has_scholarly_article_json_ld(built_site: Path, config: Config, base: str) -> None:
-    a = config.metadata["article"]
+    a = asdict(config.metadata.article)
     for slug in page_slugs(config):
         blocks = [json.loads(s) for s in head(built_site, slug).jsonld]
         assert len(blocks) == 1, slug
@@ -216,7 +217,7 @@ def test_citation_cff_is_valid_cff_1_2_0_and_agrees_with_the_metadata(config: Co
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
     errors = [f"{list(e.path)}: {e.message[:200]}" for e in validator.iter_errors(cff)]
     assert not errors
-    ed, a = config.metadata["edition"], config.metadata["article"]
+    ed, a = asdict(config.metadata.edition), asdict(config.metadata.article)
     assert (cff["title"], cff["version"], cff["date-released"], cff["url"]) == (
         ed["title"],
         ed["version"],
