@@ -39,6 +39,7 @@ from pybtex.style.template import (
     words,
 )
 
+from .datafiles import check_id, read_text
 from .diagnostics import BuildError, Diagnostic, Location
 from .mdtext import escape
 
@@ -262,7 +263,7 @@ class HarvardStyle(BaseStyle):  # type: ignore[misc]
 def load_bibliography(path: Path) -> Bibliography:
     """Parse, check and format the .bib file; stop listing every problem found."""
     where = str(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, missing="E-BIB-SYNTAX")
     lines = _entry_lines(text)
     problems = _duplicates(where, text)
     data, syntax = _parse(where, text)
@@ -271,6 +272,18 @@ def load_bibliography(path: Path) -> Bibliography:
         raise BuildError(problems)
     entries = list(data.entries.items())
     for key, entry in entries:
+        at = Location(where, lines.get(key.lower(), 0))
+        problems += check_id(key, "BibTeX key", at)
+        if not hasattr(HarvardStyle, f"get_{entry.type}_template"):
+            types = ", ".join(
+                sorted(n[4:-9] for n in dir(HarvardStyle) if n.startswith("get_") and n.endswith("_template"))
+            )
+            problems.append(
+                Diagnostic(
+                    "E-BIB-TYPE", at, f"entry {key}: type @{entry.type} is not one of @{', @'.join(types.split(', '))}"
+                )
+            )
+            continue
         status = entry.fields.get("edition_status", "")
         if status not in STATUSES:
             problems.append(

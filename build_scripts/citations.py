@@ -31,17 +31,23 @@ FORMS = ("parenthetical", "narrative", "possessive", "bare-year")
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _WORD = rf"(?!(?:{_MONTHS})\b)[A-Z][\w’'\-]*"
 AUTHOR = rf"{_WORD}(?:\s+{_WORD})*(?:\s+and\s+{_WORD}(?:\s+{_WORD})*)?(?:\s+et\s+al\.)?"
-YEAR = r"(?:1[5-9]|20)\d\d[a-z]?(?![\w–-])"
+#: A year (``2011``, ``2012a``) or "no date" (``n.d.``).
+YEAR = r"(?:(?:1[5-9]|20)\d\d[a-z]?|n\.\s?d\.)(?![\w–-])"
 _PAGES = r"\d+(?:\s?[–-]\s?\d+)?"
-LOCATOR = rf"(?:pp?\.|ch\.)\s?{_PAGES}(?:,\s?(?!{YEAR}){_PAGES})*"
+#: ``p. 20``, ``pp. 20–21``, ``ch. 3``, ``para. 67``: the forms the footnote prints as written.
+LOCATOR = rf"(?:pp?\.|ch\.|paras?\.)\s?{_PAGES}(?:,\s?(?!{YEAR}){_PAGES})*"
 PREFIX = re.compile(r"\s*(?:(?i:see\s+also|see|e\.g\.,?|cf\.|i\.e\.,?)\s+)?")
 MEMBER_AUTHOR = re.compile(rf"({AUTHOR}),?\s+(?={YEAR})")
-PIECE = re.compile(rf"(?P<year>{YEAR})(?:,\s+(?P<loc>{LOCATOR}))?")
+#: A year and its locator: ``2011, pp. 20–21`` or, in the colon style, ``1983: 67`` (bare pages).
+PIECE = re.compile(rf"(?P<year>{YEAR})(?:,\s+(?P<loc>{LOCATOR})|:\s?(?P<pages>{_PAGES}(?:,\s?{_PAGES})*))?")
 PIECE_SEP = re.compile(r",\s+")
-GROUP = re.compile(r"\(([^()]*)\)")
+#: A parenthetical group ``(…)`` or a square-bracket group ``[…]``.
+GROUP = re.compile(r"\((?P<paren>[^()]*)\)|\[(?P<square>[^\[\]()]*)\]")
 POSSESSIVE = re.compile(rf"(?<![\w’'\-])({AUTHOR})[’']s\s*$")
 NARRATIVE = re.compile(rf"(?<![\w’'\-])({AUTHOR})\s*$")
-UNREADABLE = re.compile(rf"[A-Z][\w’'\-]+,\s+{YEAR}")
+#: What looks like an author-date citation: a capitalised name, then a year or n.d. A bracket member
+#: that looks like one but does not parse is an error, never silently dropped.
+LOOKS_CITED = re.compile(rf"{_WORD}[\s,]+(?:(?:1[5-9]|20)\d\d[a-z]?\b|n\.\s?d\.)")
 SENTENCE_END = re.compile(r"[.?!][’”)\]]*\s+(?=[‘“(\[]?[A-Z])")
 ABBREVIATIONS = frozenset({"p.", "pp.", "e.g.", "i.e.", "cf.", "ed.", "eds.", "vol.", "al.", "no.", "ch.", "vs."})
 LOOKBACK = 160
@@ -179,20 +185,21 @@ def find_citations(block: Block, names: frozenset[str], source_name: str, proble
     text = block.text
     out: list[_Found] = []
     for group in GROUP.finditer(text):
-        members = _members(text, group.start(1), group.end(1))
+        body = "paren" if group.group("paren") is not None else "square"
+        members = _members(text, group.start(body), group.end(body))
         readable = [m for _, m in members if m is not None]
-        if not readable:
-            continue
         for member_text, member in members:
-            if member is None and UNREADABLE.search(member_text):
+            if member is None and LOOKS_CITED.search(member_text):
                 problems.append(
                     Diagnostic(
-                        "E-CITE-UNRESOLVED",
+                        "E-CITE-UNREADABLE",
                         Location(source_name, block.line_at(group.start())),
-                        f"{_where(block)}: cannot read ‘{member_text.strip()}’ as a citation",
+                        f"{_where(block)}: cannot read ‘{member_text.strip()}’ as an author-date citation "
+                        "(forms read: Author, 2011, p. 20 · Author 2011: 20 · Author, n.d. · para. · ch.)",
                     )
                 )
-        out += _group_citations(block, group, readable, names)
+        if readable:
+            out += _group_citations(block, group, readable, names)
     return out
 
 
@@ -257,7 +264,7 @@ def _parse_member(text: str, start: int, end: int) -> _Member | None:
         p = PIECE.match(text, pos, end)
         if not p:
             return None
-        loc = p.group("loc") or ""
+        loc = p.group("loc") or _pages_locator(p.group("pages") or "")
         pieces.append(_Piece(start=p.start(), end=p.end(), year=p.group("year"), year_at=p.start(), locator=loc))
         pos = p.end()
         if not text[pos:end].strip():
@@ -266,6 +273,14 @@ def _parse_member(text: str, start: int, end: int) -> _Member | None:
         if not sep:
             return None
         pos = sep.end()
+
+
+def _pages_locator(pages: str) -> str:
+    """Bare pages after a colon (``1983: 67``) as the locator the notes print: ``p. 67``, ``pp. 67–69``."""
+    if not pages:
+        return ""
+    pages = re.sub(r"\s?[–-]\s?", "–", pages)
+    return ("pp. " if "–" in pages or "," in pages else "p. ") + pages
 
 
 def _outside(text: str, bracket: int, names: frozenset[str]) -> tuple[str, str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .datafiles import LINE_KEY, load_yaml, require
+from .datafiles import LINE_KEY, check_id, load_yaml, mapping_entries, require
 from .diagnostics import BuildError, Diagnostic, Location
 
 KINDS = ("paragraph-break", "continue", "block-quote", "sic", "emend", "citation")
@@ -32,16 +32,21 @@ class Decision:
 
 def load_decisions(path: Path) -> tuple[Decision, ...]:
     """Load and schema-check every decision; stop listing every malformed entry."""
-    data = load_yaml(path)
-    entries = data.get("decisions", []) if isinstance(data, dict) else None
-    if not isinstance(entries, list):
-        raise BuildError([Diagnostic("E-DECISION-SCHEMA", Location(str(path)), "no 'decisions' list")])
+    entries = mapping_entries(load_yaml(path), "decisions", path, "E-DECISION-SCHEMA")
     problems: list[Diagnostic] = []
     decisions: list[Decision] = []
     seen: set[str] = set()
     for entry in entries:
         where = Location(str(path), entry.get(LINE_KEY, 0))
         problems += require(entry, ("id", "kind", "reason"), path, "E-DECISION-SCHEMA")
+        if entry.get("id"):
+            problems += check_id(entry["id"], "decision id", where)
+        texts = [
+            k
+            for k in ("reason", "match", "correction", "key", "locator")
+            if k in entry and not isinstance(entry[k], str)
+        ]
+        problems += [Diagnostic("E-DECISION-SCHEMA", where, f"'{k}' must be text") for k in texts]
         kind = entry.get("kind")
         if kind not in KINDS:
             problems.append(Diagnostic("E-DECISION-SCHEMA", where, f"unknown kind {kind!r}"))
@@ -50,7 +55,7 @@ def load_decisions(path: Path) -> tuple[Decision, ...]:
             problems.append(Diagnostic("E-DECISION-SCHEMA", where, f"duplicate id {entry.get('id')!r}"))
         seen.add(str(entry.get("id")))
         lines = entry.get("lines") or [entry.get("line"), entry.get("line")]
-        if not all(isinstance(n, int) for n in lines):
+        if not (isinstance(lines, list) and len(lines) == 2 and all(_is_line(n) for n in lines)):
             problems.append(Diagnostic("E-DECISION-SCHEMA", where, "needs an integer 'line' or 'lines: [a, b]'"))
             continue
         if kind in ("sic", "emend", "citation") and not entry.get("match"):
@@ -73,3 +78,7 @@ def load_decisions(path: Path) -> tuple[Decision, ...]:
     if problems:
         raise BuildError(problems)
     return tuple(decisions)
+
+
+def _is_line(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

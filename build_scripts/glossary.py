@@ -24,7 +24,7 @@ from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 from wordfreq import zipf_frequency
 
-from .datafiles import LINE_KEY, load_yaml, require
+from .datafiles import LINE_KEY, check_id, load_yaml, mapping_entries, require
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Block, Document
 from .repair import normalise_text
@@ -70,14 +70,24 @@ class Occurrence:
 
 def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
     """Load and schema-check the glossary file."""
-    data = load_yaml(path, code="E-GLOSS-SCHEMA")
     problems: list[Diagnostic] = []
     entries: list[GlossaryEntry] = []
-    for raw in data.get("entries", []):
+    for raw in mapping_entries(load_yaml(path), "entries", path, "E-GLOSS-SCHEMA"):
         keys: tuple[str, ...] = ("id", "kind", "term", "definition")
         if raw.get("kind") == "chinese":
             keys += ("hanzi", "pinyin", "gloss")
         problems += require(raw, keys, path, "E-GLOSS-SCHEMA")
+        where = Location(str(path), raw.get(LINE_KEY, 0))
+        if raw.get("id"):
+            problems += check_id(raw["id"], "glossary id", where)
+        if raw.get("kind") not in ("chinese", "concept"):
+            problems.append(Diagnostic("E-GLOSS-SCHEMA", where, f"kind {raw.get('kind')!r} is not chinese or concept"))
+        fields = ("id", "kind", "term", "definition", "hanzi", "pinyin", "gloss", "attribution", "reason")
+        problems += [
+            Diagnostic("E-GLOSS-SCHEMA", where, f"'{k}' must be text")
+            for k in fields
+            if k in raw and not isinstance(raw[k], str)
+        ]
         entries.append(
             GlossaryEntry(
                 id=str(raw.get("id", "")),

@@ -17,6 +17,7 @@ import csv
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .datafiles import read_text
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Intervention, RepairedLine, RepairResult
 
@@ -43,14 +44,14 @@ def load_glyph_table(path: Path) -> GlyphTable:
     glyph: dict[str, str] = {}
     shared: dict[str, str] = {}
     problems: list[Diagnostic] = []
-    rows = [r for r in path.read_text(encoding="utf-8").splitlines()]
+    rows = read_text(path, code="E-REPAIR-TABLE", missing="E-REPAIR-TABLE").split("\n")
     data_rows = [(n, r) for n, r in enumerate(rows, 1) if r and not r.startswith("#")]
     parsed = csv.reader([r for _, r in data_rows[1:]], delimiter="\t", quoting=csv.QUOTE_NONE)
     for (lineno, row), fields in zip(data_rows[1:], parsed, strict=True):
-        if len(fields) < 3 or not fields[0].startswith("U+"):
-            problems.append(Diagnostic("E-REPAIR-TABLE", Location(str(path), lineno), f"bad row {row!r}"))
+        char, why = _table_row(fields)
+        if why:
+            problems.append(Diagnostic("E-REPAIR-TABLE", Location(str(path), lineno), f"{why}: {row!r}"))
             continue
-        char = chr(int(fields[0][2:], 16))
         target = glyph if fields[2] == "glyph" else shared if fields[2] == "shared" else None
         if target is None or char in glyph or char in shared:
             problems.append(
@@ -61,6 +62,21 @@ def load_glyph_table(path: Path) -> GlyphTable:
     if problems:
         raise BuildError(problems)
     return GlyphTable(glyph, shared)
+
+
+def _table_row(fields: list[str]) -> tuple[str, str]:
+    """(glyph character, '') for a well-formed row, else ('', what is wrong with it)."""
+    if len(fields) < 3:
+        return "", "a row needs code point, decoded text and kind separated by tabs"
+    code = fields[0]
+    if not (code.startswith("U+") and 4 <= len(code) - 2 <= 6 and all(c in "0123456789ABCDEFabcdef" for c in code[2:])):
+        return "", f"{code!r} is not a code point written U+XXXX"
+    value = int(code[2:], 16)
+    if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+        return "", f"{code} is not a Unicode scalar value"
+    if len(fields[1]) != 1:
+        return "", f"decoded text {fields[1]!r} must be exactly one character (edits map one character to one)"
+    return chr(value), ""
 
 
 def decode_char(line: str, i: int, table: GlyphTable) -> str | None:

@@ -349,7 +349,7 @@ def test_problems_are_collected(tmp_path):
 def test_unreadable_member_of_a_citation_group(tmp_path):
     with pytest.raises(BuildError) as err:
         recognise(tmp_path, "Some agree (Nye, 2011; Li, 2009 p 5).", "nye2011", "li2009")
-    assert [d.code for d in err.value.diagnostics] == ["E-CITE-UNRESOLVED", "E-CITE-UNCITED"]
+    assert [d.code for d in err.value.diagnostics] == ["E-CITE-UNREADABLE", "E-CITE-UNCITED"]
     assert "cannot read ‘Li, 2009 p 5’" in err.value.diagnostics[0].message
 
 
