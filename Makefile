@@ -1,18 +1,29 @@
 # Two commands set up a fresh machine: `make build` and `make test` (see README.md).
 SHELL := /bin/bash
 PY := .venv/bin/python
-REQ_HASH := $(shell sha256sum requirements.txt | cut -c1-12)
+REQ_HASH := $(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 VENV_STAMP := .venv/.installed-$(REQ_HASH)
-# Debian packages: the PDF stage needs Pango and the Latin fonts; the browser and PDF tests need
-# Chromium (driven by Playwright) and poppler's pdftoppm.
-BUILD_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra
-TEST_DEBS := chromium poppler-utils
 
-.PHONY: build test serve bench lint fonts clean system-deps-build system-deps-test
+# Debian packages, one a line with the reason. `make build` installs BUILD_DEBS, `make test` adds TEST_DEBS.
+# tests/test_fresh_machine.py fails if the build loads a shared library from a Debian package that is
+# neither listed here nor a dependency of one listed here (chromium once pulled libharfbuzz-subset0 in
+# for the tests, so CI was green while `make build` failed on every fresh machine).
+BUILD_DEBS :=
+BUILD_DEBS += libpango-1.0-0       # WeasyPrint (PDF) lays out text with Pango
+BUILD_DEBS += libpangoft2-1.0-0    # Pango's FreeType/fontconfig backend, which WeasyPrint loads
+BUILD_DEBS += libharfbuzz-subset0  # WeasyPrint subsets the PDF's fonts with HarfBuzz (its fontTools fallback warns, which fails the build)
+BUILD_DEBS += fonts-dejavu-core    # DejaVu Serif and Sans, roman and bold: the PDF's Latin faces
+BUILD_DEBS += fonts-dejavu-extra   # DejaVu Serif italic and bold italic, DejaVu Sans oblique
+TEST_DEBS :=
+TEST_DEBS += chromium              # browser tests drive Debian's Chromium through Playwright
+TEST_DEBS += poppler-utils         # pdftoppm renders PDF pages to PNG for review (make review)
 
-$(VENV_STAMP): requirements.txt
+.PHONY: build test serve bench lint fonts clean constraints print-debs system-deps-venv system-deps-build system-deps-test
+
+$(VENV_STAMP): requirements.txt constraints.txt
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || $(MAKE) --no-print-directory system-deps-venv
 	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
 	rm -f .venv/.installed-*
 	touch $@
 
@@ -23,6 +34,10 @@ define apt_install
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 endef
+
+# Debian's python3 leaves out ensurepip; `python3 -m venv` needs python3-venv (installed only where missing).
+system-deps-venv:
+	$(call apt_install,python3-venv)
 
 system-deps-build:
 	$(call apt_install,$(BUILD_DEBS))
@@ -56,6 +71,17 @@ lint: $(VENV_STAMP)
 fonts: $(VENV_STAMP)
 	$(call apt_install,fonts-noto-cjk)
 	$(PY) -m build_scripts.fonts
+
+## constraints: re-pin every Python distribution after changing requirements.txt
+constraints:
+	rm -rf .venv-pin && python3 -m venv .venv-pin
+	.venv-pin/bin/pip install -q --disable-pip-version-check -r requirements.txt
+	{ sed -n '1,/^$$/p' constraints.txt; .venv-pin/bin/pip freeze --all --exclude pip --exclude setuptools | sort -f; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-pin
+
+print-debs:
+	@echo $(BUILD_DEBS)
+	@echo $(TEST_DEBS)
 
 clean:
 	rm -rf site .site-new .site-old .site-offline test-artifacts

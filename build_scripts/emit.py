@@ -7,6 +7,7 @@ as a mapping from path (relative to ``docs/``) to text; :func:`write_files` writ
 
 from __future__ import annotations
 
+import html
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -232,6 +233,11 @@ def chapter_page(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
     return "\n\n".join([front, GENERATED_NOTE, *blocks, *notes]) + "\n"
 
 
+def html_text(text: str) -> str:
+    """Text for raw HTML in a Markdown page (no Markdown is processed inside an HTML block)."""
+    return html.escape(text, quote=True)
+
+
 def _front_matter(title: str, description: str, *, searchable: bool = True) -> str:
     """YAML front matter; ``searchable=False`` keeps a page out of Material's search index."""
     return (
@@ -244,6 +250,7 @@ def _front_matter(title: str, description: str, *, searchable: bool = True) -> s
 
 
 def front_page(edition: Edition, index: EmitIndex) -> str:
+    h = html_text  # the byline and citation lines are raw HTML blocks: Markdown escapes would show
     m = edition.meta
     ed = edition.config.metadata.edition
     abstract = edition.document.abstract
@@ -256,11 +263,12 @@ def front_page(edition: Edition, index: EmitIndex) -> str:
         _front_matter(m.title, f"Reading edition of {m.author} ({m.year}), {m.journal} {m.volume}({m.issue})."),
         GENERATED_NOTE,
         f"# {escape(m.title)} {{ #title }}",
-        f'<p class="byline"><strong>{escape(m.author)}</strong> ({escape(m.affiliation)})</p>',
-        f'<p class="journal-citation"><em>{escape(m.journal)}</em> {m.volume}({m.issue}), '
-        f"{m.year}, pp. {m.first_page}–{m.last_page}. "
-        f'DOI: <a href="https://doi.org/{m.doi}">{m.doi}</a></p>',
-        f'<p class="edition-line">{escape(ed.title)}, version {ed.version} ({ed.date}). {escape(ed.source_note)}</p>',
+        f'<p class="byline"><strong>{h(m.author)}</strong> ({h(m.affiliation)})</p>',
+        f'<p class="journal-citation"><em>{h(m.journal)}</em> {h(m.volume)}({h(m.issue)}), '
+        f"{h(m.year)}, pp. {h(m.first_page)}–{h(m.last_page)}. "
+        f'DOI: <a href="https://doi.org/{h(m.doi)}">{h(m.doi)}</a></p>',
+        f'<p class="edition-line">{h(ed.title)}, version {h(ed.version)} ({h(ed.date)}). '
+        f"{h(ed.source_note)}</p>",
         "## Abstract { #abstract-heading }",
         f"{to_markdown(abstract.text, block_marks(abstract, index), 'glossary.md')}\n{{: #abstract .abstract }}",
         f"**Keywords:** {escape(keywords)}\n{{: #keywords }}",

@@ -8,9 +8,15 @@ before anything is written; the site is built beside ``site/`` and swapped in on
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
+import multiprocessing
+import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,14 +24,19 @@ from pathlib import Path
 from .bibliography import load_bibliography
 from .citations import recognise_citations
 from .config import OFFLINE_NAME, PDF_NAME, Config
+from .datafiles import read_text
 from .decisions import load_decisions
+from .diagnostics import BuildError, Diagnostic, Location
 from .emit import Edition, emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary
 from .repair import load_glyph_table, repair
-from .site import build_site, recover, staging_dirs, swap_in, zip_tree
+from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
 from .structure import build_structure
 from .wordcheck import load_wordlist, measure
+
+#: The list of hand-written files in docs/ (everything else there is generated).
+HANDWRITTEN = "assets/MANIFEST.txt"
 
 
 @dataclass
@@ -39,8 +50,12 @@ class StageTimer:
     def __call__(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
         yield
-        self.times[name] = time.perf_counter() - start
-        self.report(f"  {name:<10} {self.times[name]:7.3f} s")
+        self.record(name, time.perf_counter() - start)
+
+    def record(self, name: str, seconds: float) -> None:
+        """Report a stage timed elsewhere (the PDF, laid out in its own process)."""
+        self.times[name] = seconds
+        self.report(f"  {name:<10} {seconds:7.3f} s")
 
 
 def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
@@ -69,48 +84,244 @@ def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
 
 
 def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: StageTimer | None = None) -> Edition:
-    """Run every stage and swap the finished site into ``config.site_dir``."""
-    t = timer or StageTimer()
-    recover(config.site_dir)
-    edition = prepare(config, t)
-    with t("emit"):
-        write_files(emit(edition), config.docs_dir)
-    new, _ = staging_dirs(config.site_dir)
-    if new.exists():
-        shutil.rmtree(new)
-    try:
-        with t("mkdocs"):
-            build_site(config.mkdocs_yml, new, date=str(config.metadata.edition.date))
-        if pdf:
-            from .pdf import build_pdf
+    """Run every stage under the build lock and swap the finished site into ``config.site_dir``.
 
-            with t("pdf"):
-                build_pdf(edition, new / "downloads" / PDF_NAME)
-        else:
-            (new / "downloads" / PDF_NAME).unlink(missing_ok=True)
-        if offline:
-            with t("offline"):
-                build_offline(config, new)
-        with t("swap"):
-            swap_in(new, config.site_dir)
-    except BaseException:
-        if new.exists():
-            shutil.rmtree(new, ignore_errors=True)
-        raise
+    Nothing the reader sees changes until everything has succeeded: MkDocs reads a staging copy
+    of ``docs/`` and writes a staging site; the PDF is laid out in a second process while MkDocs
+    runs (the machine has two cores); the site is swapped in, and only then are the generated
+    files of ``docs/`` replaced. A failure at any point leaves ``site/`` and ``docs/`` as they were.
+    """
+    t = timer or StageTimer()
+    with build_lock(config.root):
+        for warning in recover(config.site_dir):
+            t.report(str(warning))
+        edition = prepare(config, t)
+        with t("emit"):
+            files = emit(edition)
+            check_docs(config.docs_dir, files)
+        work = Staging.beside(config.site_dir)
+        try:
+            work.clear()
+            stage_docs(config.docs_dir, files, work.docs)
+            with print_process(pdf) as printer:
+                job = printer.submit(build_pdf_timed, edition, work.tmp / PDF_NAME) if printer else None
+                date = config.metadata.edition.date
+                with t("mkdocs"):
+                    build_site(config.mkdocs_yml, work.site, docs_dir=work.docs, date=date)
+                if offline:
+                    with t("offline"):
+                        build_site(config.mkdocs_yml, work.offline, docs_dir=work.docs, offline=True, date=date)
+                if job is not None:
+                    t.record("pdf", job.result())
+            publish_downloads(work, pdf=pdf, offline=offline)
+            with t("swap"):
+                check_tree(work.site)
+                for warning in swap_in(work.site, config.site_dir):
+                    t.report(str(warning))
+                write_files(files, config.docs_dir)
+        finally:
+            work.remove()
+        record_loaded_libraries()
     return edition
 
 
-def build_offline(config: Config, new: Path) -> None:
-    """Build the offline variant (Material's offline plugin, file:// URLs) and zip it into downloads."""
-    tree = new.with_name(".site-offline")
-    if tree.exists():
-        shutil.rmtree(tree)
+@dataclass(frozen=True, slots=True)
+class Staging:
+    """The folders a build writes before anything is published, all beside ``site/``."""
+
+    docs: Path
+    """Copy of ``docs/`` with the freshly generated pages: what MkDocs reads."""
+    site: Path
+    """The new site (``.site-new``), swapped in when complete."""
+    offline: Path
+    """The offline variant, zipped into the new site's downloads."""
+    tmp: Path
+    """Files being written (the PDF); never inside a tree that is published."""
+
+    @classmethod
+    def beside(cls, site_dir: Path) -> Staging:
+        new, _ = staging_dirs(site_dir)
+        parent = site_dir.parent
+        return cls(parent / ".docs-new", new, parent / ".site-offline", parent / ".build-tmp")
+
+    def all(self) -> tuple[Path, ...]:
+        return (self.docs, self.site, self.offline, self.tmp)
+
+    def clear(self) -> None:
+        """Remove what a killed build left (the lock is held, so no other build is using them)."""
+        for path in self.all():
+            clear_staging(path)
+        self.tmp.mkdir()
+
+    def remove(self) -> None:
+        for path in self.all():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(root: Path) -> Iterator[None]:
+    """Hold ``.build.lock`` for the whole build; a second build stops at once with ``E-BUILD-LOCKED``.
+
+    A POSIX record lock (``lockf``): it belongs to this process only, so the print process forked
+    from it does not hold it, and the kernel releases it the moment this process ends, killed or not.
+    """
+    path = root / ".build.lock"
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise BuildError(
+                [
+                    Diagnostic(
+                        "E-BUILD-LOCKED", Location(str(path)), f"another build (pid {holder}) is running: wait for it"
+                    )
+                ]
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+
+
+def check_docs(docs_dir: Path, files: dict[str, str]) -> None:
+    """Stop on any file in ``docs/`` that the build neither generates nor lists as hand-written."""
+    manifest = docs_dir / HANDWRITTEN
+    allowed = {HANDWRITTEN, *files, *read_handwritten(manifest)}
+    found = sorted(p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*") if p.is_file() or p.is_symlink())
+    unknown = [
+        Diagnostic("E-DOCS-UNKNOWN", Location(str(docs_dir / rel)), f"not generated and not listed in {manifest.name}")
+        for rel in found
+        if rel not in allowed
+    ]
+    missing = [
+        Diagnostic("E-DOCS-UNKNOWN", Location(str(manifest)), f"lists {rel}, which does not exist")
+        for rel in read_handwritten(manifest)
+        if not (docs_dir / rel).is_file()
+    ]
+    if unknown or missing:
+        raise BuildError(unknown + missing)
+
+
+def read_handwritten(manifest: Path) -> list[str]:
+    """The hand-written files of ``docs/`` (assets), one path per line with ``# reason``."""
+    lines = read_text(manifest).splitlines()
+    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
+
+
+def stage_docs(docs_dir: Path, files: dict[str, str], staging: Path) -> None:
+    """The docs MkDocs reads: the hand-written files and the freshly generated ones."""
+    for rel in read_handwritten(docs_dir / HANDWRITTEN):
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(docs_dir / rel, target)
+    write_files(files, staging)
+
+
+def check_tree(site: Path) -> None:
+    """Nothing partial goes live: no temporary files, and no placeholder download left empty."""
+    partial = [
+        p
+        for p in site.rglob("*")
+        if p.suffix == ".tmp" or (p.parent.name == "downloads" and p.is_file() and p.stat().st_size == 0)
+    ]
+    if partial:
+        raise BuildError(
+            [Diagnostic("E-SITE-STAGING", Location(str(p)), "partial file in the finished site") for p in partial]
+        )
+
+
+@contextmanager
+def print_process(enabled: bool) -> Iterator[ProcessPoolExecutor | None]:
+    """A second process for the PDF (WeasyPrint is CPU-bound and independent of MkDocs)."""
+    if not enabled:
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with_parent) as pool:
+        yield pool
+
+
+def _die_with_parent() -> None:
+    """Linux: the print process is killed with the build, so a killed build leaves no writer behind."""
     try:
-        build_site(config.mkdocs_yml, tree, offline=True, date=str(config.metadata.edition.date))
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def build_pdf_timed(edition: Edition, out: Path) -> float:
+    from .pdf import build_pdf
+
+    start = time.perf_counter()
+    build_pdf(edition, out)
+    record_loaded_libraries()
+    return time.perf_counter() - start
+
+
+def record_loaded_libraries() -> None:
+    """With ``EDITION_LOADED_LIBS=<file>``, append the shared libraries this process has mapped.
+
+    For packagers and for tests/test_fresh_machine.py, which maps them to the Debian packages that
+    own them and checks that the Makefile installs every one (or receives it as a dependency).
+    """
+    target = os.environ.get("EDITION_LOADED_LIBS")
+    if not target:
+        return
+    maps = Path(f"/proc/{os.getpid()}/maps").read_text(encoding="utf-8").splitlines()
+    libraries = sorted(
+        {line.split()[-1] for line in maps if ".so" in line.split()[-1] and line.split()[-1].startswith("/")}
+    )
+    with open(target, "a", encoding="utf-8") as out:
+        out.writelines(f"{path}\n" for path in libraries)
+
+
+def publish_downloads(work: Staging, *, pdf: bool, offline: bool) -> None:
+    """Put the PDF into both trees and zip the offline tree into the new site's downloads."""
+    downloads = work.site / "downloads"
+    for tree in (work.site, work.offline):
+        target = tree / "downloads" / PDF_NAME
+        if not tree.exists():
+            continue
+        if pdf:
+            shutil.copy2(work.tmp / PDF_NAME, target)
+        else:
+            target.unlink(missing_ok=True)
+    if offline:
+        (work.offline / "downloads" / OFFLINE_NAME).unlink(missing_ok=True)
+        zip_tree(work.offline, work.tmp / OFFLINE_NAME, "edney-2015-edition")
+        shutil.move(work.tmp / OFFLINE_NAME, downloads / OFFLINE_NAME)
+    else:
+        (downloads / OFFLINE_NAME).unlink(missing_ok=True)
+
+
+def build_offline(config: Config, new: Path) -> None:
+    """Build only the offline variant into ``new/downloads`` (tests and benchmarks use it alone)."""
+    parent = new.parent
+    work = Staging(parent / ".docs-new", new, parent / ".site-offline", parent / ".build-tmp")
+    for path in (work.docs, work.offline, work.tmp):
+        clear_staging(path)
+    work.tmp.mkdir()
+    try:
+        stage_docs(config.docs_dir, emit_files(config), work.docs)
+        build_site(config.mkdocs_yml, work.offline, docs_dir=work.docs, offline=True, date=config.metadata.edition.date)
         pdf = new / "downloads" / PDF_NAME
         if pdf.exists():
-            shutil.copy2(pdf, tree / "downloads" / PDF_NAME)
-        (tree / "downloads" / OFFLINE_NAME).unlink(missing_ok=True)
-        zip_tree(tree, new / "downloads" / OFFLINE_NAME, "edney-2015-edition")
+            shutil.copy2(pdf, work.offline / "downloads" / PDF_NAME)
+        (work.offline / "downloads" / OFFLINE_NAME).unlink(missing_ok=True)
+        zip_tree(work.offline, new / "downloads" / OFFLINE_NAME, "edney-2015-edition")
     finally:
-        shutil.rmtree(tree, ignore_errors=True)
+        for path in (work.docs, work.offline, work.tmp):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def emit_files(config: Config) -> dict[str, str]:
+    return emit(prepare(config))

@@ -1,8 +1,10 @@
-"""Site stage: build the MkDocs site into a temporary folder, then swap it into place.
+"""Site stage: build the MkDocs site beside ``site/`` and swap it in only when everything is complete.
 
-A failed or interrupted build never touches the last good ``site/``: MkDocs writes into
-``.site-new``; only a complete tree (site, PDF, offline copy) is swapped in with two renames.
-If a previous swap was interrupted between them, :func:`recover` restores the old tree.
+The published tree is never written in place. MkDocs reads a staging copy of ``docs/`` and writes
+``.site-new``; the PDF and the offline zip are added there; only then :func:`swap_in` replaces
+``site/`` with two renames, undoing the first if the second fails. Deleting the previous tree
+afterwards is housekeeping: if it fails, the new site is already complete and live, the old tree
+stays in a uniquely named ``.site-old…`` folder that :func:`recover` retries, and the build says so.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import logging
 import os
 import shutil
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.commands.build import build
@@ -29,41 +33,96 @@ def staging_dirs(site_dir: Path) -> tuple[Path, Path]:
     return site_dir.with_name(".site-new"), site_dir.with_name(".site-old")
 
 
-def recover(site_dir: Path) -> None:
-    """Finish or undo an interrupted swap so ``site/`` is the last complete build."""
-    _new, old = staging_dirs(site_dir)
-    if not site_dir.exists() and old.exists():
-        old.rename(site_dir)
-    if old.exists():
-        shutil.rmtree(old)
+def old_trees(site_dir: Path) -> list[Path]:
+    """Previous trees moved aside by swaps whose clean-up has not finished."""
+    _, old = staging_dirs(site_dir)
+    return sorted(p for p in site_dir.parent.glob(old.name + "*") if p.is_dir())
 
 
-def build_site(mkdocs_yml: Path, out_dir: Path, *, offline: bool = False, date: str = "") -> None:
-    """Run ``mkdocs build --strict`` into ``out_dir``; warnings fail the build.
+def recover(site_dir: Path) -> list[Diagnostic]:
+    """Finish or undo an interrupted swap so ``site/`` is the last complete build; return warnings.
 
-    ``date`` (ISO, the edition's date) pins MkDocs' build date through ``SOURCE_DATE_EPOCH``
-    unless the caller set it: the sitemap's ``<lastmod>`` and the ``sitemap.xml.gz`` header
-    otherwise take the clock's date, and a build on another day would differ byte for byte.
+    Runs under the build lock, so any staging folder is left over from a killed build.
     """
-    env_before = os.environ.get("EDITION_OFFLINE")
-    epoch_before = os.environ.get("SOURCE_DATE_EPOCH")
+    olds = old_trees(site_dir)
+    if not site_dir.exists() and olds:
+        olds[-1].rename(site_dir)
+        olds = olds[:-1]
+    return [w for old in olds for w in remove_tree(old)]
+
+
+def remove_tree(path: Path) -> list[Diagnostic]:
+    """Delete a tree the build made; a failure is a warning (the tree is only in the way of nobody)."""
+    failed: list[str] = []
+    shutil.rmtree(path, onerror=lambda _f, p, e: failed.append(f"{p}: {e[1]}"))
+    return [Diagnostic("W-SITE-CLEANUP", Location(str(path)), f"could not delete {f}") for f in failed[:3]]
+
+
+def clear_staging(path: Path) -> None:
+    """Make room for a staging folder; stop if something that is not a folder is in the way."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise BuildError(
+            [Diagnostic("E-SITE-STAGING", Location(str(path)), "is not a folder the build made: move or delete it")]
+        )
+    if path.exists():
+        shutil.rmtree(path)
+
+
+class _Collect(logging.Handler):
+    """Keeps the text of MkDocs' warnings and errors, which strict mode otherwise only counts."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _environment(offline: bool, date: str) -> Iterator[None]:
+    """``EDITION_OFFLINE`` for the offline plugin and ``SOURCE_DATE_EPOCH`` for a reproducible build date."""
+    before = {k: os.environ.get(k) for k in ("EDITION_OFFLINE", "SOURCE_DATE_EPOCH")}
     os.environ["EDITION_OFFLINE"] = "true" if offline else "false"
-    if date and epoch_before is None:
+    if date and before["SOURCE_DATE_EPOCH"] is None:
         day = datetime.date.fromisoformat(date)
         os.environ["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
     try:
-        cfg = load_config(config_file=str(mkdocs_yml), site_dir=str(out_dir), strict=True)
-        logging.getLogger("mkdocs").setLevel(logging.WARNING)
-        build(cfg)
-    except (MkDocsException, SystemExit) as exc:
-        raise BuildError([Diagnostic("E-SITE-BUILD", Location(str(mkdocs_yml)), str(exc) or repr(exc))]) from None
+        yield
     finally:
-        if env_before is None:
-            os.environ.pop("EDITION_OFFLINE", None)
-        else:
-            os.environ["EDITION_OFFLINE"] = env_before
-        if epoch_before is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def build_site(
+    mkdocs_yml: Path, out_dir: Path, *, docs_dir: Path | None = None, offline: bool = False, date: str = ""
+) -> None:
+    """Run ``mkdocs build --strict`` from ``docs_dir`` (default: mkdocs.yml's) into ``out_dir``.
+
+    Warnings fail the build and each is reported with its text. ``date`` (ISO, the edition's
+    date) pins MkDocs' build date through ``SOURCE_DATE_EPOCH`` unless the caller set it: the
+    sitemap's ``<lastmod>`` and the ``sitemap.xml.gz`` header otherwise take the clock's date.
+    """
+    collect = _Collect()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(collect)
+    where = Location(str(mkdocs_yml))
+    try:
+        with _environment(offline, date):
+            overrides = {"docs_dir": str(docs_dir)} if docs_dir else {}
+            cfg = load_config(config_file=str(mkdocs_yml), site_dir=str(out_dir), strict=True, **overrides)
+            logger.setLevel(logging.WARNING)
+            build(cfg)
+    except BuildError:
+        raise
+    except (MkDocsException, SystemExit, OSError) as exc:
+        found = [Diagnostic("E-SITE-BUILD", where, " ".join(m.split())) for m in collect.messages]
+        raise BuildError([*found, Diagnostic("E-SITE-BUILD", where, str(exc) or repr(exc))]) from None
+    finally:
+        logger.removeHandler(collect)
 
 
 def zip_tree(tree: Path, target: Path, prefix: str) -> None:
@@ -76,13 +135,28 @@ def zip_tree(tree: Path, target: Path, prefix: str) -> None:
             zf.writestr(info, path.read_bytes())
 
 
-def swap_in(new: Path, site_dir: Path) -> None:
-    """Replace ``site_dir`` with the complete tree ``new``."""
+def swap_in(new: Path, site_dir: Path) -> list[Diagnostic]:
+    """Replace ``site_dir`` with the complete tree ``new``; return warnings from the clean-up.
+
+    Two renames: ``site/`` aside to a fresh ``.site-old…`` name, then ``new`` into place. If the
+    second fails, the first is undone and the build stops with ``E-SITE-SWAP``: the previous site
+    stays complete and published.
+    """
     _, old = staging_dirs(site_dir)
-    if old.exists():
-        shutil.rmtree(old)
-    if site_dir.exists():
-        site_dir.rename(old)
-    new.rename(site_dir)
-    if old.exists():
-        shutil.rmtree(old)
+    aside = old.with_name(f"{old.name}.{os.getpid()}")
+    try:
+        if site_dir.exists():
+            site_dir.rename(aside)
+    except OSError as exc:
+        raise BuildError(
+            [Diagnostic("E-SITE-SWAP", Location(str(site_dir)), f"cannot move the old site aside: {exc}")]
+        ) from None
+    try:
+        new.rename(site_dir)
+    except OSError as exc:
+        if aside.exists():
+            aside.rename(site_dir)
+        raise BuildError(
+            [Diagnostic("E-SITE-SWAP", Location(str(site_dir)), f"cannot move the new site in: {exc}")]
+        ) from None
+    return remove_tree(aside) if aside.exists() else []

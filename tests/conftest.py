@@ -50,6 +50,26 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted
 
 
 @pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One complete ``python -m build_scripts`` (site, PDF, offline copy) in a copy of the project.
+
+    Shared by the atomicity, reproducibility and fresh-machine tests, which each need a real build
+    made the way ``make build`` makes it; the build also records the shared libraries it loaded.
+    """
+    from test_atomic import copy_project, run_build
+
+    project = copy_project(tmp_path_factory.mktemp("full-build") / "project")
+    done = run_build(project, env={"EDITION_LOADED_LIBS": str(project.parent / "loaded-libs.txt")})
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture(scope="session")
+def full_build_libs(full_build: Path) -> Path:
+    return full_build.parent / "loaded-libs.txt"
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

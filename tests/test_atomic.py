@@ -10,6 +10,7 @@ build must recover and publish.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import http.server
@@ -23,19 +24,33 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from build_scripts.config import ROOT
-from build_scripts.pipeline import PDF_NAME
-from build_scripts.site import recover, staging_dirs
+from build_scripts.config import ROOT, load_config
+from build_scripts.diagnostics import BuildError
+from build_scripts.pipeline import PDF_NAME, StageTimer, build
+from build_scripts.site import old_trees, recover, staging_dirs
 
 pytestmark = pytest.mark.slow
 
 HAS_PDF = (ROOT / "build_scripts" / "pdf.py").exists()
 BUILD_ARGS = [] if HAS_PDF else ["--no-pdf"]
 IGNORE = shutil.ignore_patterns(
-    ".venv", ".git", "site", ".site-*", "test-artifacts", ".hypothesis", "*_cache", "__pycache__", "tests"
+    ".venv",
+    ".git",
+    "site",
+    ".site-*",
+    ".docs-new",
+    ".build-tmp",
+    ".build.lock",
+    "test-artifacts",
+    ".hypothesis",
+    "*_cache",
+    "__pycache__",
+    "tests",
 )
 
 
@@ -54,14 +69,14 @@ def tree_hash(root: Path) -> dict[str, str]:
     }
 
 
-def run_build(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_build(project: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "build_scripts", *BUILD_ARGS, *extra],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=600,
-        env=_env(),
+        env=_env() | (env or {}),
     )
 
 
@@ -71,19 +86,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project copy with one complete build in site/ (reused as the template of each case)."""
-    project = copy_project(tmp_path_factory.mktemp("atomic") / "project")
-    done = run_build(project)
-    assert done.returncode == 0, done.stderr
-    return project
-
-
 @pytest.fixture
-def project(built_project: Path, tmp_path: Path) -> Path:
+def project(full_build: Path, tmp_path: Path) -> Path:
+    """A copy of the shared complete build (conftest.full_build), one per case."""
     dst = tmp_path / "project"
-    shutil.copytree(built_project, dst, symlinks=True)
+    shutil.copytree(full_build, dst, symlinks=True)
     return dst
 
 
@@ -221,3 +228,104 @@ def test_a_failed_build_publishes_nothing(project: Path) -> None:
     assert "E-SITE-BUILD" in done.stderr or "Error" in done.stderr
     assert tree_hash(site) == before
     assert not staging_dirs(site)[0].exists()
+
+
+# --- swap failures, docs staging and two builds at once (in-process where a fault is injected) ------
+
+
+def _quiet() -> StageTimer:
+    return StageTimer(report=lambda _: None)
+
+
+def test_a_failed_swap_keeps_the_previous_site_and_the_next_build_works(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = project / "site"
+    before = tree_hash(site)
+    real = Path.rename
+
+    def refuse(self: Path, target: Any) -> Any:
+        if self.name == ".site-new":
+            raise PermissionError(errno.EACCES, "refused by the test", str(self))
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", refuse)
+    config = load_config(project)
+    with pytest.raises(BuildError) as raised:
+        build(config, pdf=False, offline=False, timer=_quiet())
+    assert raised.value.codes == {"E-SITE-SWAP"}
+    assert tree_hash(site) == before, "the previous site must stay complete and published"
+    assert not old_trees(site) and not staging_dirs(site)[0].exists()
+    monkeypatch.undo()
+    build(config, pdf=False, offline=False, timer=_quiet())
+    assert (site / "index.html").is_file() and not old_trees(site)
+
+
+def test_an_undeletable_old_site_is_a_warning_and_the_next_build_cleans_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import build_scripts.site as site_module
+
+    real = shutil.rmtree
+
+    def stubborn(path: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(path).name.startswith(".site-old"):
+            kwargs["onerror"](
+                os.unlink, str(Path(path) / "index.html"), (PermissionError, PermissionError(1, "no"), None)
+            )
+            return
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(site_module.shutil, "rmtree", stubborn)
+    reports: list[str] = []
+    config = load_config(project)
+    build(config, pdf=False, offline=False, timer=StageTimer(report=reports.append))
+    assert [r for r in reports if r.startswith("W-SITE-CLEANUP")], reports
+    site = project / "site"
+    assert (site / "index.html").is_file() and len(old_trees(site)) == 1
+    monkeypatch.undo()
+    build(config, pdf=False, offline=False, timer=_quiet())
+    assert not old_trees(site)
+
+
+def test_a_build_that_fails_late_leaves_docs_as_it_was(project: Path) -> None:
+    """The text changes (so docs/ would change), then MkDocs fails: docs/ and site/ keep their bytes."""
+    docs, site = tree_hash(project / "docs"), tree_hash(project / "site")
+    decisions = project / "editorial" / "decisions.yaml"
+    data = yaml.safe_load(decisions.read_text(encoding="utf-8"))
+    data["decisions"].append(
+        {"id": "late", "kind": "emend", "line": 220, "match": "huge", "correction": "vast", "reason": "test"}
+    )
+    decisions.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    chapters = project / "editorial" / "chapters.yaml"
+    chapters.write_text(
+        chapters.read_text(encoding="utf-8").replace("back:\n", "back:\n  - {id: gone, slug: gone, title: Gone}\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(BuildError) as raised:
+        build(load_config(project), pdf=False, offline=False, timer=_quiet())
+    assert "E-SITE-BUILD" in raised.value.codes
+    assert any("gone.md" in d.message for d in raised.value.diagnostics), "MkDocs' warning text is reported"
+    assert tree_hash(project / "docs") == docs and tree_hash(project / "site") == site
+    assert not [p for p in (".docs-new", ".site-new", ".build-tmp", ".site-offline") if (project / p).exists()]
+
+
+def test_two_builds_at_once_one_stops_at_once_and_nothing_partial_is_published(project: Path) -> None:
+    first = subprocess.Popen(
+        [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    time.sleep(1.5)
+    second = run_build(project)
+    _out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err
+    assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr
+    site = project / "site"
+    assert not [p for p in site.rglob("*") if p.suffix == ".tmp"]
+    assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF
+    assert not [p for p in (".docs-new", ".site-new", ".build-tmp", ".site-offline") if (project / p).exists()]

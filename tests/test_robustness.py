@@ -4,26 +4,20 @@
   Markdown emission either work (with their invariants) or raise a :class:`BuildError`; no other
   exception, and emitted text never becomes markup. One real ``mkdocs build`` renders adversarial
   paragraphs through the emit functions and the built HTML's text content is compared.
-* A catalogue of bad inputs (:data:`BAD_INPUTS`), each run through ``python -m build_scripts`` in
-  a copy of the project: exit code 1, the expected code at the expected ``file:line``, and
-  ``docs/`` and ``site/`` byte-unchanged (nothing partial is published).
+* The catalogue of bad inputs is data (``tests/fixtures/bad-inputs.yaml``), run by
+  ``tests/test_bad_inputs.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from htmltext import text_of
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_atomic import _env, copy_project, tree_hash
 
 from build_scripts.bibliography import Bibliography
 from build_scripts.citations import find_citations, recognise_citations
@@ -251,167 +245,3 @@ def test_a_real_mkdocs_build_renders_adversarial_paragraphs_literally(
     _, tags = text_of(article)
     assert "script" not in tags and "b" not in tags and "img" not in tags
     assert not re.search(r"<[^>]*\sonclick=", article)
-
-
-# --- catalogue of bad inputs ---------------------------------------------------------------------
-
-SOURCE = "source/edney-2015-politics-aam.garbled.txt"
-
-
-def _edit_text(rel: str, change: Callable[[str], str]) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        path = root / rel
-        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
-
-    return apply
-
-
-def _edit_line(rel: str, number: int, change: Callable[[str], str]) -> Callable[[Path], None]:
-    def on_lines(text: str) -> str:
-        lines = text.split("\n")
-        lines[number - 1] = change(lines[number - 1])
-        return "\n".join(lines)
-
-    return _edit_text(rel, on_lines)
-
-
-def _truncate(root: Path) -> None:
-    path = root / SOURCE
-    lines = path.read_text(encoding="utf-8").split("\n")
-    path.write_text("\n".join(lines[:601]) + "\n" + lines[601][: len(lines[601]) // 2], encoding="utf-8")
-
-
-def _latin1(root: Path) -> None:
-    path = root / SOURCE
-    data = path.read_bytes().split(b"\n")
-    data[4] = b"caf" + "\u00e9".encode("latin-1") + b" " + data[4]
-    path.write_bytes(b"\n".join(data))
-
-
-def _bib_entry_lines(root: Path, key: str) -> list[int]:
-    lines = (root / "bib/references.bib").read_text(encoding="utf-8").split("\n")
-    return [n for n, line in enumerate(lines, 1) if re.match(rf"@\w+\{{{key},", line)]
-
-
-def _duplicate_first_entry(root: Path) -> None:
-    path = root / "bib/references.bib"
-    text = path.read_text(encoding="utf-8")
-    start = text.index("@book{ayoob1995,")
-    entry = text[start : text.index("\n}\n", start) + 3]
-    path.write_text(text + "\n" + entry, encoding="utf-8")
-
-
-def _drop_entry(key: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        path = root / "bib/references.bib"
-        text = path.read_text(encoding="utf-8")
-        start = re.search(rf"@\w+\{{{key},", text).start()  # type: ignore[union-attr]
-        path.write_text(text[:start] + text[text.index("\n}\n", start) + 3 :], encoding="utf-8")
-
-    return apply
-
-
-def _wrong_hanzi(root: Path) -> None:
-    path = root / "editorial/glossary.yaml"
-    lines = path.read_text(encoding="utf-8").split("\n")
-    n = next(i for i, line in enumerate(lines) if line.strip().startswith("hanzi:"))
-    lines[n] = re.sub(r"hanzi:\s*\S+", "hanzi: 大熊猫", lines[n])
-    path.write_text("\n".join(lines), encoding="utf-8")
-
-
-def _first_hanzi_entry_line(root: Path) -> int:
-    lines = (root / "editorial/glossary.yaml").read_text(encoding="utf-8").split("\n")
-    n = next(i for i, line in enumerate(lines) if line.strip().startswith("hanzi:"))
-    return next(i for i in range(n, 0, -1) if lines[i - 1].lstrip().startswith("- ")) if n else 0
-
-
-def _decision_line(root: Path, decision: str) -> int:
-    lines = (root / "editorial/decisions.yaml").read_text(encoding="utf-8").split("\n")
-    return next(n for n, line in enumerate(lines, 1) if line.strip() == f"- id: {decision}")
-
-
-@dataclasses.dataclass(frozen=True)
-class BadInput:
-    """One corruption of a copy of the project and the diagnostic it must produce."""
-
-    name: str
-    corrupt: Callable[[Path], None]
-    code: str
-    where: Callable[[Path], str]
-    """Expected ``file[:line[:col]]`` of the diagnostic (computed on the corrupted copy)."""
-
-
-BAD_INPUTS = [
-    BadInput("truncated source", _truncate, "E-SOURCE-TRUNCATED", lambda r: rf"{SOURCE}:60[0-2]\b"),
-    BadInput(
-        "unknown glyph",
-        _edit_line(SOURCE, 11, lambda line: line[:4] + "\u0390" + line[4:]),
-        "E-REPAIR-UNMAPPED",
-        lambda r: f"{SOURCE}:11:5 U\\+0390",
-    ),
-    BadInput("Latin-1 bytes", _latin1, "E-SOURCE-ENCODING", lambda r: rf"{SOURCE}:5:4 byte"),
-    BadInput("empty file", lambda r: (r / SOURCE).write_bytes(b""), "E-SOURCE-EMPTY", lambda r: SOURCE),
-    BadInput(
-        "malformed .bib",
-        _edit_line("bib/references.bib", 27, lambda line: line.replace("{", "", 1)),
-        "E-BIB-SYNTAX",
-        lambda r: r"bib/references\.bib:\d+",
-    ),
-    BadInput(
-        "duplicate BibTeX key",
-        _duplicate_first_entry,
-        "E-BIB-DUPLICATE",
-        lambda r: rf"bib/references\.bib:{_bib_entry_lines(r, 'ayoob1995')[1]} key 'ayoob1995'",
-    ),
-    BadInput("citation with no entry", _drop_entry("ayoob1995"), "E-CITE-UNRESOLVED", lambda r: rf"{SOURCE}:\d+"),
-    BadInput(
-        "glossary characters disagree with pinyin",
-        _wrong_hanzi,
-        "E-GLOSS-PINYIN",
-        lambda r: rf"editorial/glossary\.yaml:{_first_hanzi_entry_line(r)}",
-    ),
-    BadInput(
-        "broken editorial-decision reference",
-        _edit_text("editorial/decisions.yaml", lambda t: t.replace("    line: 643\n", "    line: 9999\n", 1)),
-        "E-DECISION-REF",
-        lambda r: rf"editorial/decisions\.yaml:{_decision_line(r, 'cite-han-2004-culture-strategy')}",
-    ),
-]
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("pristine") / "project")
-    (project / "site").mkdir()
-    (project / "site" / "index.html").write_text("<p>last good build</p>", encoding="utf-8")
-    return project
-
-
-@pytest.mark.parametrize("bad", BAD_INPUTS, ids=[b.name for b in BAD_INPUTS])
-def test_bad_input_stops_with_a_coded_located_error_and_publishes_nothing(
-    pristine: Path, tmp_path: Path, bad: BadInput
-) -> None:
-    root = tmp_path / "project"
-    shutil.copytree(pristine, root)
-    bad.corrupt(root)
-    before = {name: tree_hash(root / name) for name in ("docs", "site")}
-    done = subprocess.run(
-        [sys.executable, "-m", "build_scripts", "--no-pdf", "--no-offline"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(),
-    )
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr, done.stderr
-    diagnostics = [line for line in done.stderr.splitlines() if re.match(r"E-[A-Z]+-[A-Z]+ ", line)]
-    assert diagnostics and done.stderr.rstrip().endswith("nothing was published"), done.stderr
-    ours = [d for d in diagnostics if d.startswith(bad.code + " ")]
-    assert ours, f"expected {bad.code}, got:\n{done.stderr}"
-    location = ours[0].split(" ", 1)[1]
-    # Diagnostics name files by the path the build was given; accept absolute or project-relative.
-    location = location.replace(str(root) + "/", "")
-    assert re.match(bad.where(root), location), f"{ours[0]!r} is not at {bad.where(root)}"
-    assert {name: tree_hash(root / name) for name in ("docs", "site")} == before
-    assert not (root / ".site-new").exists()
