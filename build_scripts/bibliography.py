@@ -22,7 +22,7 @@ import pybtex.errors
 from markdown_it import MarkdownIt
 from pybtex.backends import markdown as pybtex_markdown
 from pybtex.database import BibliographyData, Entry, Person, parse_string
-from pybtex.richtext import HRef, Text
+from pybtex.richtext import BaseMultipartText, HRef, Protected, Text
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style.template import (
@@ -139,6 +139,21 @@ class MarkdownBackend(pybtex_markdown.Backend):  # type: ignore[misc]
         return text[: len(text) - len(body)] + escape(body) if body else text
 
 
+def _unprotect(text: Any) -> Any:
+    """``text`` without pybtex's ``Protected`` wrappers (from ``{China}`` braces in the .bib).
+
+    pybtex already decodes the LaTeX (``\\&`` becomes ``&``, braces mark protected parts). Brace
+    protection only guards capitals against a BibTeX style's case change, which this style never
+    makes; left in, a protected part keeps its neighbours from merging into one string, and the
+    Markdown escaper then treats a fragment such as ``: Woodrow…`` as the start of a line.
+    """
+    if isinstance(text, Protected):
+        return Text(*(_unprotect(part) for part in text.parts))
+    if isinstance(text, BaseMultipartText):
+        return text._create_similar([_unprotect(part) for part in text.parts])
+    return text
+
+
 def _smarten(text: str, nested: bool) -> str:
     """Typographic quotes: apostrophes become ’; quoted words ‘…’ (“…” inside a quoted title)."""
     opening, closing = ("\u201c", "\u201d") if nested else ("\u2018", "\u2019")
@@ -192,7 +207,7 @@ class HarvardStyle(BaseStyle):  # type: ignore[misc]
         """Format ``entry``; ``label`` is the lettered year the author-date system assigned."""
         context = {"entry": entry, "style": self, "bib_data": bib_data, "year": label}
         text = getattr(self, f"get_{entry.type}_template")(entry).format_data(context)
-        return text
+        return _unprotect(text)
 
     def format_names(self, role: str) -> Any:
         return names(role, sep=", ", sep2=" and ", last_sep=" and ")
