@@ -117,8 +117,17 @@ def test_real_file_entries_and_statuses(real):
     assert len(real.references) == 61
     assert {r.status for r in real.references} <= set(STATUSES)
     counts = {s: sum(r.status == s for r in real.references) for s in STATUSES}
-    assert counts == {"verified": 28, "candidate": 15, "unidentified": 18}
+    assert counts == {"verified": 28, "candidate": 16, "unidentified": 17}
     assert all(r.note for r in real.references)
+
+
+def test_unidentified_entries_record_what_was_searched(real):
+    """An unidentified work says what was searched for it and what (if anything) was found."""
+    data = parse_string(Path(real.path).read_text(encoding="utf-8"), "bibtex")
+    for ref in real.references:
+        if ref.status == "unidentified":
+            search = data.entries[ref.key].fields.get("edition_search", "")
+            assert "Searched" in search and "found" in search, ref.key
 
 
 def test_cite_names_and_labels(real):
