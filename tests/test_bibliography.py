@@ -194,8 +194,8 @@ def test_sorted_by_author_then_year(real):
         (
             "glaser2009",
             "Glaser, B. S. and Murphy, M. E. (2009) ‘Soft power with Chinese characteristics: the ongoing debate’, "
-            "in McGiffert, C. (ed.) *Chinese Soft Power and Its Implications for the United States*. "
-            "Washington, DC: CSIS.",
+            "in McGiffert, C. (ed.) *Chinese Soft Power and Its Implications for the United States: "
+            "Competition and Cooperation in the Developing World*. Washington, DC: CSIS.",
         ),
         (
             "job1992",
