@@ -22,7 +22,7 @@ import pybtex.errors
 from markdown_it import MarkdownIt
 from pybtex.backends import markdown as pybtex_markdown
 from pybtex.database import BibliographyData, Entry, Person, parse_string
-from pybtex.richtext import HRef, Text
+from pybtex.richtext import BaseMultipartText, HRef, Protected, Text
 from pybtex.scanner import PybtexSyntaxError
 from pybtex.style.formatting import BaseStyle, toplevel
 from pybtex.style.template import (
@@ -139,6 +139,29 @@ class MarkdownBackend(pybtex_markdown.Backend):  # type: ignore[misc]
         body = text.lstrip()
         return text[: len(text) - len(body)] + escape(body) if body else text
 
+    def format_tag(self, tag_name: str, text: str) -> str:
+        """Emphasis around the words only: ``*x*`` renders, ``* x *`` or ``* *`` would show asterisks."""
+        body = text.strip()
+        if not body:
+            return text
+        start = text.index(body[0])
+        return text[:start] + super().format_tag(tag_name, body) + text[start + len(body) :]
+
+
+def _unprotect(text: Any) -> Any:
+    """``text`` without pybtex's ``Protected`` wrappers (from ``{China}`` braces in the .bib).
+
+    pybtex already decodes the LaTeX (``\\&`` becomes ``&``, braces mark protected parts). Brace
+    protection only guards capitals against a BibTeX style's case change, which this style never
+    makes; left in, a protected part keeps its neighbours from merging into one string, and the
+    Markdown escaper then treats a fragment such as ``: Woodrow…`` as the start of a line.
+    """
+    if isinstance(text, Protected):
+        return Text(*(_unprotect(part) for part in text.parts))
+    if isinstance(text, BaseMultipartText):
+        return text._create_similar([_unprotect(part) for part in text.parts])
+    return text
+
 
 def _smarten(text: str, nested: bool) -> str:
     """Typographic quotes: apostrophes become ’; quoted words ‘…’ (“…” inside a quoted title)."""
@@ -193,7 +216,7 @@ class HarvardStyle(BaseStyle):  # type: ignore[misc]
         """Format ``entry``; ``label`` is the lettered year the author-date system assigned."""
         context = {"entry": entry, "style": self, "bib_data": bib_data, "year": label}
         text = getattr(self, f"get_{entry.type}_template")(entry).format_data(context)
-        return text
+        return _unprotect(text)
 
     def format_names(self, role: str) -> Any:
         return names(role, sep=", ", sep2=" and ", last_sep=" and ")
@@ -293,6 +316,12 @@ def load_bibliography(path: Path) -> Bibliography:
                     f"entry {key}: edition_status {status!r} is not one of {', '.join(STATUSES)}",
                 )
             )
+        blank = [
+            f
+            for f in ("title", "booktitle", "journal", "publisher")
+            if f in entry.fields and _is_blank(entry.fields[f])
+        ]
+        problems += [Diagnostic("E-BIB-SYNTAX", at, f"entry {key}: {f} is empty once LaTeX is read") for f in blank]
         if not _persons(entry) or "year" not in entry.fields:
             problems.append(
                 Diagnostic(
@@ -368,6 +397,11 @@ def _parse(where: str, text: str) -> tuple[BibliographyData, list[Diagnostic]]:
         elif "repeated bibliography entry" not in str(exc):
             problems.append(Diagnostic("E-BIB-SYNTAX", Location(where), str(exc)))
     return data, problems
+
+
+def _is_blank(value: str) -> bool:
+    """True if a field holds no visible text (``{}``, ``~``, spaces) once its LaTeX is decoded."""
+    return not str(Text.from_latex(value)).strip()
 
 
 def _persons(entry: Entry) -> list[Person]:

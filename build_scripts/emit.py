@@ -17,6 +17,7 @@ from typing import Any
 
 from .bibliography import Bibliography, Reference, bibtex_text
 from .citations import Citation
+from .citeformats import csl_json_text, ris_text
 from .config import Article, Config
 from .decisions import Decision
 from .glossary import GlossaryEntry, Occurrence, blocks_by_entry
@@ -267,8 +268,7 @@ def front_page(edition: Edition, index: EmitIndex) -> str:
         f'<p class="journal-citation"><em>{h(m.journal)}</em> {h(m.volume)}({h(m.issue)}), '
         f"{h(m.year)}, pp. {h(m.first_page)}–{h(m.last_page)}. "
         f'DOI: <a href="https://doi.org/{h(m.doi)}">{h(m.doi)}</a></p>',
-        f'<p class="edition-line">{h(ed.title)}, version {h(ed.version)} ({h(ed.date)}). '
-        f"{h(ed.source_note)}</p>",
+        f'<p class="edition-line">{h(ed.title)}, version {h(ed.version)} ({h(ed.date)}). {h(ed.source_note)}</p>',
         "## Abstract { #abstract-heading }",
         f"{to_markdown(abstract.text, block_marks(abstract, index), 'glossary.md')}\n{{: #abstract .abstract }}",
         f"**Keywords:** {escape(keywords)}\n{{: #keywords }}",
@@ -308,7 +308,9 @@ def references_page(edition: Edition, index: EmitIndex) -> str:
         f'- <span class="status status-verified">verified</span>: details confirmed in a public record ({counts["verified"]});\n'
         f'- <span class="status status-candidate">candidate</span>: the work exists but may not be the one cited ({counts["candidate"]});\n'
         f'- <span class="status status-unidentified">unidentified</span>: not identified; the note gives what the article says of it ({counts["unidentified"]}).',
-        "The BibTeX file is [downloads/references.bib](downloads/references.bib) (imports into Zotero).",
+        "The BibTeX file is [downloads/references.bib](downloads/references.bib) (imports into Zotero); "
+        "the same list as [CSL-JSON](downloads/references.json) and [RIS](downloads/references.ris) "
+        "carries each entry's status in its note.",
     ]
     for ref in edition.bibliography.references:
         links = ", ".join(block_link(b, index) for b in where.get(ref.key, []))
@@ -505,6 +507,8 @@ def downloads_page(edition: Edition) -> str:
 | [edition.txt](downloads/edition.txt) | the reading text, plain UTF-8, blocks separated by blank lines |
 | [edition.json](downloads/edition.json) | the document model: metadata, blocks, interventions (schema in the README) |
 | [references.bib](downloads/references.bib) | the bibliography as BibTeX (imports into Zotero) |
+| [references.json](downloads/references.json) | the bibliography as CSL-JSON (Zotero, pandoc, citeproc), identification status in each `note` |
+| [references.ris](downloads/references.ris) | the bibliography as RIS (EndNote, Mendeley, Zotero), identification status in each `N1` |
 | [edney-2015-edition-offline.zip](downloads/edney-2015-edition-offline.zip) | the whole site for offline reading: unzip and open `index.html` |
 """
 
@@ -576,6 +580,8 @@ def emit(edition: Edition) -> dict[str, str]:
         "downloads/edition.txt": edition_text(edition),
         "downloads/edition.json": edition_json(edition),
         "downloads/references.bib": bibtex_text(edition.bibliography),
+        "downloads/references.json": csl_json_text(edition.bibliography),
+        "downloads/references.ris": ris_text(edition.bibliography),
     }
     return files
 

@@ -117,8 +117,17 @@ def test_real_file_entries_and_statuses(real):
     assert len(real.references) == 61
     assert {r.status for r in real.references} <= set(STATUSES)
     counts = {s: sum(r.status == s for r in real.references) for s in STATUSES}
-    assert counts == {"verified": 22, "candidate": 19, "unidentified": 20}
+    assert counts == {"verified": 28, "candidate": 16, "unidentified": 17}
     assert all(r.note for r in real.references)
+
+
+def test_unidentified_entries_record_what_was_searched(real):
+    """An unidentified work says what was searched for it and what (if anything) was found."""
+    data = parse_string(Path(real.path).read_text(encoding="utf-8"), "bibtex")
+    for ref in real.references:
+        if ref.status == "unidentified":
+            search = data.entries[ref.key].fields.get("edition_search", "")
+            assert "Searched" in search and "found" in search, ref.key
 
 
 def test_cite_names_and_labels(real):
@@ -130,6 +139,38 @@ def test_cite_names_and_labels(real):
     assert [r.key for r in real.lookup("Gilley and Holbig", "2009")] == ["gilleyholbig2009"]
     assert real.lookup("Nye", "2012") == []
     assert real.first_authors("2004") == {"Gries", "Han", "Nye"}
+
+
+def test_latex_decoded_in_rendered_references(real):
+    """The .bib escapes LaTeX (``\\&``) and brace-protects names; the rendered page shows neither."""
+    for ref in real.references:
+        assert "{" not in ref.markdown and "}" not in ref.markdown, ref.key
+        assert "\\&" not in ref.markdown and "\\" + "&" not in ref.html, ref.key
+    assert "Rowman &amp; Littlefield" in real.get("brady2003").markdown
+    assert "Rowman &amp; Littlefield" in real.get("brady2003").html
+    shambaugh = real.get("shambaugh2008").markdown
+    assert "Berkeley: Woodrow Wilson Center Press and University of California Press." in shambaugh
+    assert "China\u2019s Communist Party" in shambaugh
+
+
+def test_protected_title_parts_merge_before_escaping(tmp_path):
+    """A braced value next to a separator must not leave the separator escaped as a line start."""
+    text = (
+        "@book{a2000,\n  author = {A, B.},\n  title = {About {China} and {Taiwan}},\n"
+        "  publisher = {{X Press and Y Press}},\n  address = {{P and Q}},\n  year = {2000},\n"
+        "  edition_status = {verified},\n  edition_note = {n}\n}\n"
+    )
+    ref = load_bibliography(write(tmp_path, text)).get("a2000")
+    assert ref.markdown == "A, B. (2000) *About China and Taiwan*. P and Q: X Press and Y Press."
+
+
+def test_chapter_by_the_volume_editor_is_cited_by_author(real):
+    job = real.get("job1992")
+    assert job.cite_name == "Job" and job.label == "Job 1992"
+    assert [r.key for r in real.lookup("Job", "1992")] == ["job1992"]
+    chapter = "\u2018The Insecurity Dilemma: National, Regime, and State Securities in the Third World\u2019"
+    assert f"{chapter}, in Job, B. L. (ed.)" in job.markdown
+    assert "pp. 11\u201335" in job.markdown
 
 
 def test_sorted_by_author_then_year(real):
@@ -153,13 +194,19 @@ def test_sorted_by_author_then_year(real):
         (
             "glaser2009",
             "Glaser, B. S. and Murphy, M. E. (2009) ‘Soft power with Chinese characteristics: the ongoing debate’, "
-            "in McGiffert, C. (ed.) *Chinese Soft Power and Its Implications for the United States*. "
-            "Washington, DC: CSIS.",
+            "in McGiffert, C. (ed.) *Chinese Soft Power and Its Implications for the United States: "
+            "Competition and Cooperation in the Developing World*. Washington, DC: CSIS.",
         ),
         (
             "job1992",
-            "Job, B. L. (ed.) (1992) *The Insecurity Dilemma: National Security of Third World States*. "
-            "Boulder, CO: Lynne Rienner.",
+            "Job, B. L. (1992) ‘The Insecurity Dilemma: National, Regime, and State Securities in the Third World’, "
+            "in Job, B. L. (ed.) *The Insecurity Dilemma: National Security of Third World States*. "
+            "Boulder, CO: Lynne Rienner, pp. 11–35.",
+        ),
+        (
+            "li2009",
+            "Li, M. (ed.) (2009) *Soft Power: China’s Emerging Strategy in International Politics*. "
+            "Lanham, MD: Lexington Books.",
         ),
         ("yang2006", "Yang (2006) \\[work not identified\\]."),
         (

@@ -44,7 +44,7 @@ def test_no_third_party_resources(built_site: Path) -> None:
 
 
 def test_downloads_are_published(built_site: Path) -> None:
-    for name in ("edition.txt", "edition.json", "references.bib"):
+    for name in ("edition.txt", "edition.json", "references.bib", "references.json", "references.ris"):
         assert (built_site / "downloads" / name).stat().st_size > 1000
 
 
