@@ -25,8 +25,8 @@ from urllib.parse import urljoin
 
 from .citations import Citation
 from .diagnostics import BuildError, Diagnostic, Location
-from .emit import KIND_LABELS, Edition, EmitIndex, about_page, block_marks, cited_in, footnote_body, index_edition
-from .glossary import blocks_by_entry
+from .edition import Edition, EditionIndex
+from .emit import KIND_LABELS, about_page, block_marks, footnote_body
 from .inline import Mark, page_marker, to_html
 from .model import Block, Chapter, Intervention
 
@@ -228,7 +228,7 @@ def print_html(edition: Edition) -> str:
     """The whole print edition as one HTML document."""
     m = edition.meta
     ed = edition.config.metadata.edition
-    index = index_edition(edition)
+    index = edition.index
     parts = [
         title_page(edition),
         contents(edition),
@@ -302,7 +302,7 @@ def contents(edition: Edition) -> str:
     return '<nav class="toc new-page">\n<h1 id="contents">Contents</h1>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>"
 
 
-def _footnotes(edition: Edition, block: Block, index: EmitIndex) -> Callable[[Mark], str]:
+def _footnotes(edition: Edition, block: Block, index: EditionIndex) -> Callable[[Mark], str]:
     by_number = {str(index.numbers[(c.block, c.start)]): c for c in index.citations.get(block.id, ())}
 
     def render(mark: Mark) -> str:
@@ -323,7 +323,7 @@ def footnote_html(edition: Edition, section: str, citation: Citation, number: st
     )
 
 
-def block_html(edition: Edition, block: Block, index: EmitIndex) -> str:
+def block_html(edition: Edition, block: Block, index: EditionIndex) -> str:
     """One block of the reading text; the marks are the site's (:func:`~build_scripts.emit.block_marks`)."""
     if block.kind == "heading":
         cls = "chapter-title editorial" if block.editorial else "chapter-title"
@@ -342,7 +342,7 @@ def block_html(edition: Edition, block: Block, index: EmitIndex) -> str:
     return f'<{tag} class="para {block.kind}" id="{block.id}">{pnum}{body}</{tag}>'
 
 
-def front(edition: Edition, index: EmitIndex) -> str:
+def front(edition: Edition, index: EditionIndex) -> str:
     keywords = "; ".join(edition.meta.keywords)
     return (
         '<section class="front new-page">\n<h1 id="abstract-heading">Abstract</h1>\n'
@@ -351,19 +351,19 @@ def front(edition: Edition, index: EmitIndex) -> str:
     )
 
 
-def chapter_html(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
+def chapter_html(edition: Edition, chapter: Chapter, index: EditionIndex) -> str:
     blocks = "\n".join(block_html(edition, b, index) for b in chapter.blocks)
     return f'<section class="chapter" id="chapter-{chapter.id}">\n{blocks}\n</section>'
 
 
-def _backlinks(blocks: list[Block]) -> str:
+def _backlinks(blocks: tuple[Block, ...]) -> str:
     return ", ".join(
         f'<a href="#{b.id}">¶{b.number}</a>' if b.number else f'<a href="#{b.id}">abstract</a>' for b in blocks
     )
 
 
 def references_html(edition: Edition) -> str:
-    where = cited_in(edition)
+    where = edition.index.citing_blocks
     out = [
         '<section class="references new-page">\n<h1 id="references">References</h1>',
         "<p>The manuscript lost its reference list. This list is rebuilt from public records (see About this "
@@ -378,14 +378,14 @@ def references_html(edition: Edition) -> str:
         out.append(
             f'<p class="reference" id="ref-{esc(ref.key)}">'
             f'<span class="status status-{ref.status}">{ref.status}</span> '
-            f'{ref.html}{note} <span class="backlinks">Cited in: {_backlinks(where.get(ref.key, []))}.'
+            f'{ref.html}{note} <span class="backlinks">Cited in: {_backlinks(where.get(ref.key, ()))}.'
             "</span></p>"
         )
     return "\n".join(out) + "\n</section>"
 
 
 def glossary_html(edition: Edition) -> str:
-    where = blocks_by_entry(edition.occurrences, edition.document)
+    where = edition.index.entry_blocks
     out = [
         '<section class="glossary new-page">\n<h1 id="glossary">Glossary</h1>',
         "<p>Chinese terms as the article romanises them, with simplified characters, pinyin with tone marks and the "
@@ -404,7 +404,7 @@ def glossary_html(edition: Edition) -> str:
         out.append(
             f'<div class="gloss-entry" id="gloss-{esc(e.id)}"><p class="gloss-head">{head}</p>'
             f'<p class="gloss-def">{esc(e.definition)} <span class="backlinks">Occurs in: '
-            f"{_backlinks(where.get(e.id, []))}.</span></p></div>"
+            f"{_backlinks(where.get(e.id, ()))}.</span></p></div>"
         )
     return "\n".join(out) + "\n</section>"
 
@@ -480,7 +480,7 @@ def _why(i: Intervention) -> str:
     return esc(i.reason) if i.reason else esc(i.rule)
 
 
-def apparatus_html(edition: Edition, index: EmitIndex) -> str:
+def apparatus_html(edition: Edition, index: EditionIndex) -> str:
     """Every intervention, grouped by block; joins with a space are listed compactly after each table."""
     doc = edition.document
     have = _cmap(DEJAVU / "DejaVuSans.ttf")

@@ -8,6 +8,7 @@ before anything is written; the site is built beside ``site/`` and swapped in on
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,8 @@ from .bibliography import load_bibliography
 from .citations import recognise_citations
 from .config import OFFLINE_NAME, PDF_NAME, Config
 from .decisions import load_decisions
-from .emit import Edition, emit, write_files
+from .edition import Edition
+from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary
 from .repair import load_glyph_table, repair
 from .site import build_site, recover, staging_dirs, swap_in, zip_tree
@@ -65,7 +67,10 @@ def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
         occurrences = find_occurrences(entries, document, config.source_name, config.glossary, cited_ranges)
     with t("check"):
         coverage = measure(document, load_wordlist(config.wordlist))
-    return Edition(config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict())
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the source's bytes: read_source decodes strictly
+    return Edition(
+        config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict(), digest
+    )
 
 
 def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: StageTimer | None = None) -> Edition:

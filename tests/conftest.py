@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from build_scripts.config import ROOT, Config, load_config
-from build_scripts.emit import Edition, emit
+from build_scripts.edition import Edition
+from build_scripts.emit import emit
 from build_scripts.pipeline import prepare
 
 ARTIFACTS = ROOT / "test-artifacts"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from build_scripts.config import Config, load_config
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 from build_scripts.urls import page_path, page_slugs
 
 pytest_plugins = ["browsing"]  # the browser, site_server and offline_copy fixtures

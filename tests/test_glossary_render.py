@@ -17,7 +17,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from build_scripts.config import ROOT
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 
 pytest_plugins = ["browsing"]  # the browser and site_server fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from pypdf.generic import Destination, IndirectObject
 
 from build_scripts.diagnostics import BuildError
-from build_scripts.emit import Edition, footnote_numbers
+from build_scripts.edition import Edition
 from build_scripts.mdtext import is_glyph_range
 from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, uncovered_characters
 from build_scripts.pipeline import PDF_NAME
@@ -105,7 +105,7 @@ def _plain(fragment: str) -> str:
 
 
 def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition) -> None:
-    numbers = footnote_numbers(edition)
+    numbers = edition.index.numbers
     section = {b.id: b.section for b in edition.document.blocks}
     assert len(edition.citations) >= 10
     for c in edition.citations:
