@@ -9,6 +9,7 @@ import time
 from .config import load_config
 from .diagnostics import BuildError
 from .emit import emit, write_files
+from .pages import render_pages
 from .pipeline import StageTimer, build, prepare
 
 
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.emit_only:
             timer = StageTimer()
             edition = prepare(config, timer)
-            write_files(emit(edition), config.docs_dir)
+            write_files(emit(edition, render_pages(edition)), config.docs_dir)
         else:
             build(config, pdf=not args.no_pdf, offline=not args.no_offline)
     except BuildError as exc:

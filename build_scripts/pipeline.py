@@ -1,4 +1,4 @@
-"""The whole build, top to bottom: source → repair → structure → citations → glossary → emit → site → PDF.
+"""The whole build, top to bottom: source → repair → structure → citations → glossary → pages → emit → site → PDF.
 
 Each stage is one call with one input and one typed output; :func:`prepare` runs the text stages
 (they write nothing), :func:`build` adds the writing stages. A stage that finds problems raises
@@ -23,6 +23,7 @@ from .decisions import load_decisions
 from .edition import Edition
 from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary
+from .pages import render_pages
 from .repair import load_glyph_table, repair
 from .site import build_site, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
@@ -78,8 +79,10 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
     t = timer or StageTimer()
     recover(config.site_dir)
     edition = prepare(config, t)
+    with t("pages"):
+        pages = render_pages(edition)
     with t("emit"):
-        write_files(emit(edition), config.docs_dir)
+        write_files(emit(edition, pages), config.docs_dir)
     new, _ = staging_dirs(config.site_dir)
     if new.exists():
         shutil.rmtree(new)
@@ -90,7 +93,7 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
             from .pdf import build_pdf
 
             with t("pdf"):
-                build_pdf(edition, new / "downloads" / PDF_NAME)
+                build_pdf(edition, pages, new / "downloads" / PDF_NAME)
         else:
             (new / "downloads" / PDF_NAME).unlink(missing_ok=True)
         if offline:

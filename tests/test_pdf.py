@@ -12,6 +12,7 @@ import html
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -20,12 +21,14 @@ from typing import Any
 
 import pdfplumber
 import pytest
+from htmltext import text_of
 from pypdf import PdfReader
 from pypdf.generic import Destination, IndirectObject
 
 from build_scripts.diagnostics import BuildError
 from build_scripts.edition import Edition
 from build_scripts.mdtext import is_glyph_range
+from build_scripts.pages import Page
 from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, uncovered_characters
 from build_scripts.pipeline import PDF_NAME
 
@@ -54,8 +57,8 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def pdf(tmp_path_factory: pytest.TempPathFactory, edition: Edition) -> Any:
-    out = build_pdf(edition, tmp_path_factory.mktemp("pdf") / PDF_NAME)
+def pdf(tmp_path_factory: pytest.TempPathFactory, edition: Edition, pages: tuple[Page, ...]) -> Any:
+    out = build_pdf(edition, pages, tmp_path_factory.mktemp("pdf") / PDF_NAME)
     reader = PdfReader(out)
     dests = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
     with pdfplumber.open(out) as plumber:
@@ -116,13 +119,13 @@ def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition)
         assert reference in squash(small_text(pdf, page)), f"footnote {ident} not on page {page + 1}"
 
 
-def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition) -> None:
-    contents = pdf.plumber.pages[pdf.page_of("contents")].extract_text().splitlines()
-    for anchor, title, _ in toc_entries(edition):
+def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
+    contents = pdf.plumber.pages[pdf.page_of("print-contents")].extract_text().splitlines()
+    for anchor, title, _ in toc_entries(edition, pages):
         line = next(ln for ln in contents if ln.startswith(title))
         printed = int(re.findall(r"(\d+)\s*$", line)[0])
         assert printed == pdf.page_of(anchor) + 1, title
-        heading = pdf.plumber.pages[printed - 1].filter(lambda o: o.get("object_type") != "char" or o["size"] >= 14)
+        heading = pdf.plumber.pages[printed - 1].filter(lambda o: o.get("object_type") != "char" or o["size"] >= 10.5)
         assert squash(title) in squash(heading.extract_text()), f"{title} is not on page {printed}"
 
 
@@ -157,16 +160,17 @@ def _flatten(reader: PdfReader, items: list[Any], level: int = 1) -> list[tuple[
     return out
 
 
-def test_bookmarks_match_the_heading_structure(pdf: Built, edition: Edition) -> None:
+def test_bookmarks_match_the_heading_structure(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
     parser = _Headings()
-    parser.feed(print_html(edition))
+    parser.feed(print_html(edition, pages))
     expected = [(level, " ".join(text.split()), pdf.page_of(anchor)) for level, text, anchor in parser.found]
     outline = _flatten(pdf.reader, pdf.reader.outline)
     assert outline == expected
     top = [title for level, title, _ in outline if level == 1]
     chapters = [c.title for c in edition.document.chapters]
     assert [t for t in top if t in chapters] == chapters
-    assert {"Contents", "Abstract", "References", "Glossary", "About this edition", "Apparatus"} <= set(top)
+    assert {"Contents", "References", "Glossary", "About this edition", "Apparatus"} <= set(top)
+    assert "Abstract" in [title for level, title, _ in outline if level == 2]
 
 
 def _links(reader: PdfReader) -> tuple[list[str], list[str]]:
@@ -186,15 +190,15 @@ def _links(reader: PdfReader) -> tuple[list[str], list[str]]:
     return internal, external
 
 
-def test_every_internal_link_has_a_destination(pdf: Built, edition: Edition) -> None:
+def test_every_internal_link_has_a_destination(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
     internal, external = _links(pdf.reader)
     missing = sorted({name for name in internal if name not in pdf.dests})
     assert missing == []
     targets = set(internal)
-    assert {anchor for anchor, _, _ in toc_entries(edition)} <= targets
+    assert {anchor for anchor, _, _ in toc_entries(edition, pages)} <= targets
     assert {c.block for c in edition.citations} <= targets
-    assert {f"gloss-{e.id}" for e in edition.glossary} <= targets
-    assert {f"ref-{r.key}" for r in edition.bibliography.references} <= targets
+    assert {e.id for e in edition.glossary} <= targets
+    assert {r.key for r in edition.bibliography.references} <= targets
     assert f"https://doi.org/{edition.meta.doi}" in external
     assert edition.config.metadata.edition.site_url in external
 
@@ -236,18 +240,20 @@ def test_metadata_and_pdf_ua_markers(pdf: Built, edition: Edition) -> None:
     assert b'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data()
 
 
-def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, tmp_path: Path) -> None:
-    again = build_pdf(edition, tmp_path / PDF_NAME)
+def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, pages: tuple[Page, ...], tmp_path: Path) -> None:
+    again = build_pdf(edition, pages, tmp_path / PDF_NAME)
     assert again.read_bytes() == pdf.path.read_bytes()
 
 
-def test_no_character_lacks_a_glyph(edition: Edition, config: Any) -> None:
+def test_no_character_lacks_a_glyph(edition: Edition, pages: tuple[Page, ...], config: Any) -> None:
     faces = font_faces(config.root)
-    assert uncovered_characters(print_html(edition), faces) == []
+    assert uncovered_characters(print_html(edition, pages), faces) == []
     assert uncovered_characters("<p>\u0380</p>", faces) == ["U+0380 has no glyph in the edition's fonts"]
 
 
-def test_weasyprint_failure_is_a_diagnostic(edition: Edition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_weasyprint_failure_is_a_diagnostic(
+    edition: Edition, pages: tuple[Page, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import weasyprint
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -255,7 +261,7 @@ def test_weasyprint_failure_is_a_diagnostic(edition: Edition, tmp_path: Path, mo
 
     monkeypatch.setattr(weasyprint.HTML, "render", broken)
     with pytest.raises(BuildError) as raised:
-        build_pdf(edition, tmp_path / "x.pdf")
+        build_pdf(edition, pages, tmp_path / "x.pdf")
     assert raised.value.codes == {"E-PDF-BUILD"}
     assert not (tmp_path / "x.pdf").exists()
 
@@ -271,3 +277,72 @@ def test_render_pages_for_review(pdf: Built, edition: Edition, artifacts: Path) 
             ["pdftoppm", "-png", "-r", "110", "-singlefile", "-f", page, "-l", page, pdf.path, target], check=True
         )
         assert target.with_suffix(".png").stat().st_size > 10_000
+
+
+# --- the same words on the web and in print --------------------------------------------------------
+
+MARGIN_TOP, MARGIN_BOTTOM = 24 * 72 / 25.4, 26 * 72 / 25.4
+"""The page margins of print/edition.css (points): running heads and folios sit in them."""
+THEAD = re.compile(r"<thead>.*?</thead>", re.S)
+
+
+def words(text: str) -> str:
+    """Text to compare across outputs: no whitespace, hyphens or list bullets; case and ligatures folded.
+
+    Case is folded because the print CSS sets status badges in capitals; the bullets are the
+    print's list markers, which the web draws with CSS.
+    """
+    return squash(unicodedata.normalize("NFKC", text)).replace("•", "").casefold()
+
+
+def site_page_text(site: Path, page: Page) -> tuple[str, list[str]]:
+    """The text of the built page's ``<article>`` and of each table's header row (print repeats those)."""
+    path = site / ("index.html" if page.spec.slug == "index" else f"{page.spec.slug}/index.html")
+    document = path.read_text(encoding="utf-8")
+    start = document.index(">", document.index('<article class="md-content__inner')) + 1
+    article = document[start : document.index("</article>", start)]
+    heads = [words(text_of(head)[0]) for head in THEAD.findall(article)]
+    return text_of(THEAD.sub("", article))[0], heads
+
+
+def print_text(built: Built, first: int, stop: int, heads: list[str]) -> str:
+    """Pages ``first``..``stop-1`` inside the margins, in the order WeasyPrint wrote the text."""
+    text = ""
+    for i in range(first, stop):
+        page = built.plumber.pages[i]
+        inside = page.within_bbox((0, MARGIN_TOP, page.width, page.height - MARGIN_BOTTOM))
+        text += inside.extract_text(use_text_flow=True)
+    text = words(text)
+    for head in set(heads):
+        text = text.replace(head, "")
+    return text
+
+
+def test_each_page_says_the_same_in_the_site_and_the_pdf(pdf: Built, pages: tuple[Page, ...], built_site: Path) -> None:
+    """Front and back pages: the built web page's article and the PDF's section have the same text.
+
+    A chapter follows the front page on the same sheet, so the front page's print text must begin
+    with the site's; every back page starts a new sheet and must match exactly. Changing one
+    letter of the site's text must break the match, so the comparison cannot pass vacuously.
+    """
+    printed = [p for p in pages if p.in_print]
+    checked = []
+    for n, page in enumerate(printed):
+        if page.kind == "chapter":
+            continue
+        following = printed[n + 1] if n + 1 < len(printed) else None
+        flows_on = following is not None and following.kind == "chapter"
+        first = pdf.page_of(f"page-{page.spec.id}")
+        stop = pdf.page_of(f"page-{following.spec.id}") + flows_on if following else len(pdf.plumber.pages)
+        site, heads = site_page_text(built_site, page)
+        on_paper = print_text(pdf, first, stop, heads)
+
+        def same(text: str, on_paper: str = on_paper, flows_on: bool = flows_on) -> bool:
+            return on_paper.startswith(words(text)) if flows_on else on_paper == words(text)
+
+        assert same(site), f"{page.path}: the PDF says something else than the site"
+        middle = len(site) // 2
+        drifted = site[:middle] + ("x" if site[middle] != "x" else "y") + site[middle + 1 :]
+        assert not same(drifted)
+        checked.append(page.spec.id)
+    assert {"front", "references", "glossary", "about", "apparatus"} <= set(checked)

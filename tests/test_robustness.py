@@ -30,8 +30,8 @@ from build_scripts.citations import find_citations, recognise_citations
 from build_scripts.config import Config
 from build_scripts.diagnostics import BuildError
 from build_scripts.edition import Edition, EditionIndex, index_edition
-from build_scripts.emit import render_block
 from build_scripts.model import Block, Chapter, Document
+from build_scripts.pages import render_block
 from build_scripts.repair import GlyphTable, apply_edits, load_glyph_table, repair
 from build_scripts.site import build_site
 
