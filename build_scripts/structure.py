@@ -62,8 +62,9 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
         Intervention(id=f"pg{n:02d}", kind="page-start", line=ln, replacement=str(n), rule="line-starts-with-space")
         for n, ln in enumerate(page_starts, 1)
     ]
-    extra_edits, edit_problems = _text_edits(content[0], decisions, lines, src, used)
+    extra_edits, edit_problems = _text_edits(content[0], decisions, lines, src)
     problems += edit_problems
+    used.update(e.rule.removeprefix("decision:") for e in extra_edits if e.rule.startswith("decision:"))
     texts = apply_edits("\n".join(ln.raw for ln in lines), repaired.edits + tuple(extra_edits))
 
     headings = [ln for ln in content if _is_heading(ln, lines)]
@@ -133,7 +134,7 @@ def _ref_problem(d: Decision, message: str) -> Diagnostic:
 
 
 def _text_edits(
-    first: RepairedLine, decisions: tuple[Decision, ...], lines: tuple[RepairedLine, ...], src: str, used: set[str]
+    first: RepairedLine, decisions: tuple[Decision, ...], lines: tuple[RepairedLine, ...], src: str
 ) -> tuple[list[Intervention], list[Diagnostic]]:
     """The abstract label and the sic/emend decisions, as character edits on repaired lines."""
     edits: list[Intervention] = []
@@ -168,7 +169,6 @@ def _text_edits(
                 )
             )
             continue
-        used.add(d.id)
         new = d.match + SIC if d.kind == "sic" else d.correction
         edits.append(
             Intervention(
