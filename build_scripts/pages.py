@@ -93,7 +93,11 @@ def render_pages(edition: Edition) -> tuple[Page, ...]:
             where = Location(f"editorial/pages/{name}", getattr(exc, "lineno", 0) or 0)
             problems.append(Diagnostic("E-PAGE-TEMPLATE", where, f"{type(exc).__name__}: {exc}"))
             return None
-        return _page(spec, kind, text, name, problems)
+        page = _page(spec, kind, text, Location(f"editorial/pages/{name}"))
+        if isinstance(page, Diagnostic):
+            problems.append(page)
+            return None
+        return page
 
     back = [render(f"{spec.id}.md", spec, "back") for spec in config.back]
     chapters = [
@@ -106,21 +110,20 @@ def render_pages(edition: Edition) -> tuple[Page, ...]:
     return tuple(p for p in (front, *chapters, *back) if p)
 
 
-def _page(spec: PageSpec, kind: str, text: str, name: str, problems: list[Diagnostic]) -> Page | None:
-    """Read the rendered front matter (title, description, pdf) and put the generated-file note after it."""
-    where = Location(f"editorial/pages/{name}")
+def _page(spec: PageSpec, kind: str, text: str, where: Location) -> Page | Diagnostic:
+    """The rendered page with the generated-file note after its front matter (title, description, pdf)."""
     if not text.startswith("---\n") or FRONT_MATTER_END not in text:
-        problems.append(Diagnostic("E-PAGE-TEMPLATE", where, "the page must start with YAML front matter (---)"))
-        return None
+        return Diagnostic("E-PAGE-TEMPLATE", where, "the page must start with YAML front matter (---)")
     head, body = text[4:].split(FRONT_MATTER_END, 1)
-    meta = yaml.safe_load(head)
+    try:
+        meta = yaml.safe_load(head)
+    except yaml.YAMLError as exc:
+        return Diagnostic("E-PAGE-TEMPLATE", where, f"the rendered front matter is not YAML: {exc}")
     if not isinstance(meta, dict) or not isinstance(meta.get("title"), str) or not meta["title"]:
-        problems.append(Diagnostic("E-PAGE-TEMPLATE", where, "the front matter needs a title"))
-        return None
+        return Diagnostic("E-PAGE-TEMPLATE", where, "the front matter needs a title")
     in_print = meta.get("pdf", True)
     if not isinstance(in_print, bool):
-        problems.append(Diagnostic("E-PAGE-TEMPLATE", where, "'pdf' must be true or false"))
-        return None
+        return Diagnostic("E-PAGE-TEMPLATE", where, "'pdf' must be true or false")
     markdown = f"---\n{head}\n---\n\n{GENERATED_NOTE}\n\n{body.strip()}\n"
     return Page(spec, kind, markdown, meta["title"], str(meta.get("description", "")), in_print)
 
