@@ -131,6 +131,9 @@ class PrintPage:
     tokens: list[Token]
     env: dict[str, Any]
     ids: tuple[str, ...]
+    """Every id the page defines, in Markdown attributes or in raw HTML."""
+    attr_ids: frozenset[str]
+    """The ids set by Markdown attributes: the only ones the renderer can print under another name."""
 
     @property
     def anchor(self) -> str:
@@ -147,7 +150,10 @@ def print_pages(pages: Sequence[Page], site_url: str, reserved: Sequence[str] = 
     parsed = [_parse(md, p) for p in pages if p.in_print]
     page_ids = {p.page.spec.id for p in parsed}
     renames = {
-        (p.page.spec.id, i): f"{p.page.spec.id}-{i}" for p in parsed for i in p.ids if _names_other_page(p, i, page_ids)
+        (p.page.spec.id, i): f"{p.page.spec.id}-{i}"
+        for p in parsed
+        for i in p.attr_ids
+        if _names_other_page(p, i, page_ids)
     }
     owners: dict[str, list[str]] = {i: ["print document"] for i in reserved}
     for p in parsed:
@@ -169,7 +175,7 @@ def print_pages(pages: Sequence[Page], site_url: str, reserved: Sequence[str] = 
                 tok.attrSet("id", local[str(tok.attrGet("id"))])
             if tok.type == "link_open":
                 href = str(tok.attrGet("href") or "")
-                tok.attrSet("href", _print_href(href, p, local, by_slug, renames, web_only, site_url))
+                tok.attrSet("href", _print_href(href, local, by_slug, renames, web_only, site_url))
         body = _render(md, p)
         classes = f"page page-{p.page.spec.id}" + (" chapter" if p.page.kind == "chapter" else " new-page")
         sections.append(f'<section class="{classes}" id="{p.anchor}">\n{body}</section>')
@@ -187,13 +193,9 @@ def _names_other_page(p: PrintPage, ident: str, page_ids: set[str]) -> bool:
 def _parse(md: MarkdownIt, page: Page) -> PrintPage:
     env: dict[str, Any] = {"page_id": page.spec.id}
     tokens = md.parse(page.body, env)
-    ids: list[str] = []
-    for tok in _walk(tokens):
-        if tok.attrGet("id"):
-            ids.append(str(tok.attrGet("id")))
-        if tok.type in ("html_block", "html_inline"):
-            ids += RAW_ID.findall(tok.content)
-    return PrintPage(page, tokens, env, tuple(ids))
+    attr_ids = [str(t.attrGet("id")) for t in _walk(tokens) if t.attrGet("id")]
+    raw_ids = [i for t in _walk(tokens) if t.type in ("html_block", "html_inline") for i in RAW_ID.findall(t.content)]
+    return PrintPage(page, tokens, env, (*attr_ids, *raw_ids), frozenset(attr_ids))
 
 
 def _walk(tokens: list[Token]) -> list[Token]:
@@ -207,7 +209,6 @@ def _walk(tokens: list[Token]) -> list[Token]:
 
 def _print_href(
     href: str,
-    page: PrintPage,
     local: dict[str, str],
     by_slug: dict[str, PrintPage],
     renames: dict[tuple[str, str], str],
