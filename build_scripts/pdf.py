@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -74,7 +74,8 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     with _weasyprint_log() as messages:
         try:
-            rendered = render(document, edition, faces, where)
+            _, pushed = render(print_html(edition, pages, notes_only=True), edition, faces, where)
+            rendered, _ = render(document, edition, faces, where, pushed)
             rendered.write_pdf(tmp, pdf_variant=PDF_VARIANT, pdf_identifier=True, uncompressed_pdf=False)
         except BuildError:
             raise
@@ -89,19 +90,23 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     return out
 
 
-def render(document: str, edition: Edition, faces: tuple[FontFace, ...], where: Location) -> Any:
+def render(
+    document: str, edition: Edition, faces: tuple[FontFace, ...], where: Location, pushed: Sequence[str] = ()
+) -> tuple[Any, list[str]]:
     """Lay the document out; push a block to the next page when its footnote did not stay with its call.
 
     WeasyPrint moves the last footnotes of a page to the next one to fit the first line of a
     paragraph at the foot of the page; starting that paragraph on the next page instead keeps
     every footnote on its call's page (a note it sometimes drops from a crowded page counts the same).
-    One page is mended per layout (a push shifts what follows).
-    Layout is deterministic, and so are these breaks.
+    One page is mended per layout (a push shifts what follows). Layout is deterministic, and so
+    are these breaks. Returns the layout and every block pushed (``pushed``, then new ones); the
+    build finds them on the pages with notes alone (front and chapters, laid out in a fraction of
+    the time) and then lays out the whole edition once with them.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    pushed: list[str] = []
+    pushed = list(pushed)
     for _ in range(MAX_LAYOUTS):
         fonts = FontConfiguration()
         extra = "".join(f"#{ident} {{ break-before: page; }}\n" for ident in pushed)
@@ -121,7 +126,7 @@ def render(document: str, edition: Edition, faces: tuple[FontFace, ...], where: 
             }
         )
         if not strays:
-            return rendered
+            return rendered, pushed
         blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
         last = [b for b in blocks if page_of.get(b) == strays[0]][-1:]
         if not last or last[0] in pushed:
@@ -227,13 +232,17 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def print_html(edition: Edition, pages: tuple[Page, ...]) -> str:
+def print_html(edition: Edition, pages: tuple[Page, ...], *, notes_only: bool = False) -> str:
     """The whole print edition as one HTML document: title page, contents, then every printed page.
 
     The pages are the site's own Markdown, rendered by :func:`build_scripts.printmd.print_pages`.
+    ``notes_only`` gives just the pages that carry notes (front page and chapters), laid out as in
+    the whole document, for :func:`render` to place the notes quickly.
     """
     m = edition.meta
     ed = edition.config.metadata.edition
+    if notes_only:
+        pages = tuple(p for p in pages if p.kind != "back")
     body, problems = print_pages(pages, ed.site_url, PRINT_IDS)
     if problems:
         raise BuildError(problems)
@@ -247,10 +256,7 @@ def print_html(edition: Edition, pages: tuple[Page, ...]) -> str:
     )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{head}</head>\n<body>\n'
-        + title_page(edition)
-        + "\n"
-        + contents(edition, pages)
-        + "\n"
+        + ("" if notes_only else title_page(edition) + "\n" + contents(edition, pages) + "\n")
         + body
         + "\n</body></html>\n"
     )
