@@ -18,7 +18,7 @@ TEST_DEBS :=
 TEST_DEBS += chromium              # browser tests drive Debian's Chromium through Playwright
 TEST_DEBS += poppler-utils         # pdftoppm renders PDF pages to PNG for review (make review)
 
-.PHONY: build test serve bench lint fonts clean constraints print-debs system-deps-venv system-deps-build system-deps-test
+.PHONY: build test serve review bench lint fonts clean constraints print-debs system-deps-venv system-deps-build system-deps-test
 
 $(VENV_STAMP): requirements.txt constraints.txt
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || $(MAKE) --no-print-directory system-deps-venv
@@ -57,6 +57,11 @@ test: $(VENV_STAMP) system-deps-test
 serve: $(VENV_STAMP)
 	$(PY) -m build_scripts --emit-only
 	$(PY) -m mkdocs serve
+
+## review: screenshots of every page (1280 and 390 px) and PDF page renders in test-artifacts/review/
+review: $(VENV_STAMP) system-deps-test
+	test -f site/index.html || $(PY) -m build_scripts
+	$(PY) -m build_scripts.review
 
 ## bench: benchmarks against bare baselines, written to BENCHMARKS.md
 bench: $(VENV_STAMP) system-deps-build

@@ -94,11 +94,12 @@ class BareWeasyPrint:
 
     def __init__(self, project: Path) -> None:
         from build_scripts import pdf
+        from build_scripts.pages import render_pages
 
         self.project = project
         edition = prepare(load_config(root=project))
         start = time.perf_counter()
-        self.document = pdf.print_html(edition)
+        self.document = pdf.print_html(edition, render_pages(edition))
         self.make_html = time.perf_counter() - start
         self.css_text = pdf.font_css(pdf.font_faces(project), edition)
         self.print_css = pdf.PRINT_DIR / "edition.css"

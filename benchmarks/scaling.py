@@ -31,9 +31,11 @@ from build_scripts.bibliography import load_bibliography
 from build_scripts.citations import recognise_citations
 from build_scripts.config import load_config
 from build_scripts.decisions import Decision, load_decisions
-from build_scripts.emit import Edition, emit, write_files
+from build_scripts.edition import Edition
+from build_scripts.emit import emit, write_files
 from build_scripts.glossary import find_occurrences, load_glossary
 from build_scripts.model import Block, Document
+from build_scripts.pages import render_pages
 from build_scripts.pipeline import prepare
 from build_scripts.repair import load_glyph_table, repair
 from build_scripts.site import build_site
@@ -161,7 +163,8 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
         cited.setdefault(c.block, []).append((c.start, c.end))
     occurrences = timed("glossary", find_occurrences, entries, document, config.source_name, config.glossary, cited)
     edition = replace(base, document=document, citations=citations, occurrences=occurrences)
-    files = timed("emit", lambda: emit(edition))
+    pages = timed("pages", render_pages, edition)
+    files = timed("emit", emit, edition, pages)
     result: dict[str, Any] = {"factor": factor, "paragraphs": len(document.paragraphs)}
     result["words"] = sum(len(b.text.split()) for b in document.blocks)
     if trace:
@@ -176,7 +179,7 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
         from build_scripts.pdf import build_pdf
 
         try:
-            timed("pdf", build_pdf, edition, project / "scaled.pdf")
+            timed("pdf", build_pdf, edition, pages, project / "scaled.pdf")
         except Exception as exc:  # report, do not hide: the table says why PDF scaling is missing
             result["pdf_error"] = repr(exc)[:300]
     result["times"] = times

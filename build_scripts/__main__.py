@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import ROOT, load_config
 from .diagnostics import BuildError, Diagnostic, Location
 from .emit import emit, write_files
+from .pages import render_pages
 from .pipeline import StageTimer, build, build_lock, check_docs, prepare
 
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
             timer = StageTimer()
             with build_lock(config.root):
                 edition = prepare(config, timer)
-                files = emit(edition)
+                files = emit(edition, render_pages(edition))
                 check_docs(config.docs_dir, files)
                 write_files(files, config.docs_dir)
         else:

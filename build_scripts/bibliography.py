@@ -145,7 +145,7 @@ class MarkdownBackend(pybtex_markdown.Backend):  # type: ignore[misc]
         if not body:
             return text
         start = text.index(body[0])
-        return text[:start] + super().format_tag(tag_name, body) + text[start + len(body) :]
+        return text[:start] + str(super().format_tag(tag_name, body)) + text[start + len(body) :]
 
 
 def _unprotect(text: Any) -> Any:

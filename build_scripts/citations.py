@@ -26,8 +26,6 @@ from .decisions import Decision
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Block, Document
 
-FORMS = ("parenthetical", "narrative", "possessive", "bare-year")
-
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _WORD = rf"(?!(?:{_MONTHS})\b)[A-Z][\w’'\-]*"
 AUTHOR = rf"{_WORD}(?:\s+{_WORD})*(?:\s+and\s+{_WORD}(?:\s+{_WORD})*)?(?:\s+et\s+al\.)?"
@@ -70,7 +68,7 @@ class Citation:
     locator: str
     """``p. 82``, ``pp. 88–89``, or ``''``."""
     form: str
-    """One of :data:`FORMS`."""
+    """``parenthetical``, ``narrative``, ``possessive`` or ``bare-year``."""
     line: int
     """Source line where the year appears."""
     rule: str
@@ -147,7 +145,9 @@ def recognise_citations(
     names = frozenset(_apostrophes(r.cite_name) for r in bibliography.references)
     for block in document.blocks:
         if block.kind != "heading":
-            found += find_citations(block, names, source_name, problems)
+            block_found, block_problems = find_citations(block, names, source_name)
+            found += block_found
+            problems += block_problems
     resolved: dict[int, Citation] = {}
     pending: dict[int, tuple[str, str]] = {}
     for n, item in enumerate(found):
@@ -176,14 +176,15 @@ def recognise_citations(
     return tuple(resolved[n] for n in sorted(resolved))
 
 
-def find_citations(block: Block, names: frozenset[str], source_name: str, problems: list[Diagnostic]) -> list[_Found]:
-    """Recognise the citations in one block, unresolved; unreadable bracket members become problems.
+def find_citations(block: Block, names: frozenset[str], source_name: str) -> tuple[list[_Found], list[Diagnostic]]:
+    """Recognise the citations in one block, unresolved, and a diagnostic for each unreadable bracket member.
 
     ``names`` are the bibliography's cite names: a capitalised word before a bracket that opens with
     a year is a narrative citation only if it is one of them (``Li (2009)``, not ``China (2004)``).
     """
     text = block.text
     out: list[_Found] = []
+    problems: list[Diagnostic] = []
     for group in GROUP.finditer(text):
         body = "paren" if group.group("paren") is not None else "square"
         members = _members(text, group.start(body), group.end(body))
@@ -200,7 +201,7 @@ def find_citations(block: Block, names: frozenset[str], source_name: str, proble
                 )
         if readable:
             out += _group_citations(block, group, readable, names)
-    return out
+    return out, problems
 
 
 def _group_citations(block: Block, group: re.Match[str], members: list[_Member], names: frozenset[str]) -> list[_Found]:

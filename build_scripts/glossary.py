@@ -26,7 +26,7 @@ from wordfreq import zipf_frequency
 
 from .datafiles import LINE_KEY, check_id, load_yaml, mapping_entries, require
 from .diagnostics import BuildError, Diagnostic, Location
-from .model import Block, Document
+from .model import Document
 from .repair import normalise_text
 
 COMMON_ENGLISH = 3.5
@@ -242,12 +242,3 @@ def _choose_links(
         link = kinds[o.entry] == "chinese" or first_in_chapter
         out.append(Occurrence(o.entry, o.block, o.start, o.end, linked=link))
     return tuple(out)
-
-
-def blocks_by_entry(occurrences: tuple[Occurrence, ...], document: Document) -> dict[str, list[Block]]:
-    """Each entry's blocks in reading order, each once (for the glossary page's back-links)."""
-    by_id = {b.id: b for b in document.blocks}
-    ids: dict[str, dict[str, None]] = {}
-    for o in occurrences:
-        ids.setdefault(o.entry, {})[o.block] = None
-    return {entry: [by_id[b] for b in blocks] for entry, blocks in ids.items()}

@@ -1,13 +1,12 @@
-"""Inline marks on a block's text, rendered to Markdown (site) or HTML (print) from one list.
+"""Inline marks on a block's text, rendered to the Markdown that both the site and the PDF are made from.
 
 A :class:`Mark` either inserts markup at an offset (footnote marker, manuscript page marker)
 or wraps a range (glossary link, editorial ``[sic]``). The author's words are never changed:
-only escaped and wrapped. Both renderers walk the same marks, so the site and the PDF agree.
+only escaped and wrapped.
 """
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,19 +99,6 @@ def markdown_markup(glossary_href: str) -> Markup:
     return markup
 
 
-def html_markup(m: Mark, inner: str) -> str:
-    """HTML snippets for the print edition (one document, so all links are fragment links)."""
-    if m.kind == "footnote":
-        return f'<span class="footnote" id="fn-{m.title}">{m.target}</span>'
-    if m.kind == "page":
-        return page_marker(m.target)
-    if m.kind == "glossary":
-        return f'<a class="gloss" href="#gloss-{m.target}">{inner}</a>'
-    if m.kind == "sic":
-        return sic_marker(inner)
-    raise ValueError(m.kind)
-
-
 def to_markdown(text: str, marks: Sequence[Mark], glossary_href: str, *, line_start: bool = True) -> str:
     """Markdown for a block's text; ``line_start`` if the text opens a Markdown line."""
 
@@ -123,14 +109,3 @@ def to_markdown(text: str, marks: Sequence[Mark], glossary_href: str, *, line_st
         return escape(s, at_line_start=line_start)
 
     return render(text, marks, inner, markdown_markup(glossary_href), first)
-
-
-def to_html(text: str, marks: Sequence[Mark], footnote_html: Callable[[Mark], str] | None = None) -> str:
-    """Print HTML; ``footnote_html`` renders a footnote mark as its full in-flow footnote element."""
-
-    def markup(m: Mark, inner: str) -> str:
-        if m.kind == "footnote" and footnote_html is not None:
-            return footnote_html(m)
-        return html_markup(m, inner)
-
-    return render(text, marks, lambda s: html.escape(s, quote=False), markup)

@@ -1,4 +1,4 @@
-"""Pure helpers for literal Markdown text and stable anchors (standard library only).
+"""Pure helpers for literal Markdown text (standard library only).
 
 One source of truth for escaping: the emit stage, the bibliography backend and the tests all
 use :func:`escape`, so any source text renders literally in Python-Markdown (MkDocs) with the
@@ -42,11 +42,6 @@ def escape(text: str, *, at_line_start: bool = True) -> str:
 def attr_escape(text: str) -> str:
     """Escape text for a double-quoted HTML attribute or Markdown link title."""
     return "".join(_ENTITIES.get(ch, ch) for ch in text).replace("\n", " ")
-
-
-def slug(text: str) -> str:
-    """Lowercase ASCII slug for generated ids (data files fix all published anchors)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def is_glyph_range(ch: str) -> bool:

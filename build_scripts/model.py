@@ -8,20 +8,10 @@ and the apparatus.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-#: Character-level interventions: they replace ``original`` at ``line:col`` with ``replacement``.
-EDIT_KINDS = ("decode", "normalise-quote", "normalise-dash", "label", "sic", "emend")
-#: Structural interventions: they say how source lines become blocks.
-STRUCTURE_KINDS = (
-    "page-start",
-    "join-line",
-    "join-page",
-    "paragraph-break",
-    "continue",
-    "heading",
-    "block-quote",
-)
+#: What the edition inserts after an author's reading it keeps (a ``sic`` decision).
+SIC_MARK = "[sic]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +21,10 @@ class Intervention:
     id: str
     """Stable identifier, e.g. ``d0012`` (decode) or ``j0301`` (join)."""
     kind: str
-    """One of :data:`EDIT_KINDS` or :data:`STRUCTURE_KINDS`."""
+    """A character edit (``decode``, ``normalise-quote``, ``normalise-dash``, ``label``, ``sic``, ``emend``:
+    ``original`` at ``line:col`` becomes ``replacement``) or a structural record saying how source
+    lines become blocks (``page-start``, ``join-line``, ``join-page``, ``paragraph-break``,
+    ``continue``, ``heading``, ``block-quote``)."""
     line: int
     """1-based source line where the intervention applies."""
     col: int = 0
@@ -114,6 +107,8 @@ class Block:
     """True for a heading the edition supplies."""
     line_offsets: tuple[tuple[int, int], ...] = ()
     """(source line, offset in ``text`` where that line's text begins), for locating diagnostics."""
+    sics: tuple[int, ...] = ()
+    """Offsets in ``text`` of each :data:`SIC_MARK` the edition inserted (a ``sic`` decision)."""
 
     def line_at(self, offset: int) -> int:
         """The source line holding ``offset`` of this block's text."""
@@ -151,18 +146,3 @@ class Document:
     @property
     def paragraphs(self) -> tuple[Block, ...]:
         return tuple(b for b in self.blocks if b.number)
-
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    """A range of a block's text that later stages link: a citation or a glossary term."""
-
-    block: str
-    start: int
-    end: int
-    kind: str
-    """``citation`` or ``glossary``."""
-    target: str
-    """Bibliography key or glossary entry id."""
-    locator: str = ""
-    extra: dict[str, str] = field(default_factory=dict)

@@ -1,9 +1,8 @@
 """PDF stage: the edition model → one print HTML document → WeasyPrint (CSS Paged Media) → PDF.
 
-The print edition is rendered from the same records as the site: block text and its inline marks
-go through :func:`build_scripts.inline.to_html` (so there is no second copy of the text), footnotes
-carry the same formatted reference as the site's, and the method page is the site's own Markdown
-(:func:`build_scripts.emit.about_page`) rendered by Python-Markdown. Fonts are declared with
+The print edition is the site's own pages: each page's one Markdown source (:mod:`build_scripts.pages`)
+rendered for print by :mod:`build_scripts.printmd`; only the title page and the contents page are
+print-only, and are made here. Fonts are declared with
 ``@font-face`` on known files only (DejaVu from Debian, the bundled CJK subset); a character that
 none of them covers stops the build rather than falling back to whatever the machine has. The PDF
 is deterministic: its dates are the edition's date and its identifier is a hash of its content.
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -21,14 +20,11 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
-from .citations import Citation
 from .diagnostics import BuildError, Diagnostic, Location
-from .emit import KIND_LABELS, Edition, EmitIndex, about_page, block_marks, cited_in, footnote_body, index_edition
-from .glossary import blocks_by_entry
-from .inline import Mark, page_marker, to_html
-from .model import Block, Chapter, Intervention
+from .edition import Edition
+from .pages import Page
+from .printmd import print_pages
 
 PRINT_DIR = Path(__file__).resolve().parent / "print"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -36,7 +32,6 @@ CJK_FONT = Path("docs/assets/fonts/NotoSansSC-edition.otf")
 #: Every @font-face family starts so; WeasyPrint names embedded fonts after the family.
 FAMILY_PREFIX = "Edition-"
 PDF_VARIANT = "pdf/ua-1"
-EDITORIAL_NOTE = "Heading supplied by the edition: the manuscript’s opening section is untitled."
 MAX_LAYOUTS = 6
 
 
@@ -64,14 +59,14 @@ def font_faces(root: Path) -> tuple[FontFace, ...]:
     )
 
 
-def build_pdf(edition: Edition, out: Path) -> Path:
+def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     """Write the print edition to ``out``; any WeasyPrint error or warning, or a font not ours, stops the build."""
     where = Location(str(out))
     faces = font_faces(edition.config.root)
     missing = [f.path for f in faces if not f.path.is_file()]
     if missing:
         raise BuildError([Diagnostic("E-PDF-BUILD", where, f"font file missing: {p}") for p in missing])
-    document = print_html(edition)
+    document = print_html(edition, pages)
     problems = [Diagnostic("E-PDF-BUILD", where, msg) for msg in uncovered_characters(document, faces)]
     if problems:
         raise BuildError(problems)
@@ -79,7 +74,8 @@ def build_pdf(edition: Edition, out: Path) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     with _weasyprint_log() as messages:
         try:
-            rendered = render(document, edition, faces, where)
+            _, pushed = render(print_html(edition, pages, notes_only=True), edition, faces, where)
+            rendered, _ = render(document, edition, faces, where, pushed)
             rendered.write_pdf(tmp, pdf_variant=PDF_VARIANT, pdf_identifier=True, uncompressed_pdf=False)
         except BuildError:
             raise
@@ -94,18 +90,23 @@ def build_pdf(edition: Edition, out: Path) -> Path:
     return out
 
 
-def render(document: str, edition: Edition, faces: tuple[FontFace, ...], where: Location) -> Any:
+def render(
+    document: str, edition: Edition, faces: tuple[FontFace, ...], where: Location, pushed: Sequence[str] = ()
+) -> tuple[Any, list[str]]:
     """Lay the document out; push a block to the next page when its footnote did not stay with its call.
 
     WeasyPrint moves the last footnotes of a page to the next one to fit the first line of a
     paragraph at the foot of the page; starting that paragraph on the next page instead keeps
-    every footnote on its call's page. One page is mended per layout (a push shifts what follows).
-    Layout is deterministic, and so are these breaks.
+    every footnote on its call's page (a note it sometimes drops from a crowded page counts the same).
+    One page is mended per layout (a push shifts what follows). Layout is deterministic, and so
+    are these breaks. Returns the layout and every block pushed (``pushed``, then new ones); the
+    build finds them on the pages with notes alone (front and chapters, laid out in a fraction of
+    the time) and then lays out the whole edition once with them.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    pushed: list[str] = []
+    pushed = list(pushed)
     for _ in range(MAX_LAYOUTS):
         fonts = FontConfiguration()
         extra = "".join(f"#{ident} {{ break-before: page; }}\n" for ident in pushed)
@@ -117,11 +118,15 @@ def render(document: str, edition: Edition, faces: tuple[FontFace, ...], where: 
             stylesheets=stylesheets, font_config=fonts, pdf_variant=PDF_VARIANT
         )
         page_of = {name: n for n, page in enumerate(rendered.pages) for name in page.anchors}
-        strays = sorted(
-            {page for name, page in page_of.items() if name.startswith("fnref-") and page != page_of["fn-" + name[6:]]}
+        strays = sorted(  # a note WeasyPrint could not place at all counts as strayed from its call's page
+            {
+                page
+                for name, page in page_of.items()
+                if name.startswith("fnref-") and page != page_of.get("fn-" + name[6:])
+            }
         )
         if not strays:
-            return rendered
+            return rendered, pushed
         blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
         last = [b for b in blocks if page_of.get(b) == strays[0]][-1:]
         if not last or last[0] in pushed:
@@ -219,26 +224,28 @@ def uncovered_characters(document: str, faces: tuple[FontFace, ...]) -> list[str
 
 # --- the print document ------------------------------------------------------------------------
 
+#: Ids of the print-only parts (title page, contents); no page may use them.
+PRINT_IDS = ("title-page", "title-page-heading", "print-contents")
+
 
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def print_html(edition: Edition) -> str:
-    """The whole print edition as one HTML document."""
+def print_html(edition: Edition, pages: tuple[Page, ...], *, notes_only: bool = False) -> str:
+    """The whole print edition as one HTML document: title page, contents, then every printed page.
+
+    The pages are the site's own Markdown, rendered by :func:`build_scripts.printmd.print_pages`.
+    ``notes_only`` gives just the pages that carry notes (front page and chapters), laid out as in
+    the whole document, for :func:`render` to place the notes quickly.
+    """
     m = edition.meta
     ed = edition.config.metadata.edition
-    index = index_edition(edition)
-    parts = [
-        title_page(edition),
-        contents(edition),
-        front(edition, index),
-        *(chapter_html(edition, c, index) for c in edition.document.chapters),
-        references_html(edition),
-        glossary_html(edition),
-        about_html(edition),
-        apparatus_html(edition, index),
-    ]
+    if notes_only:
+        pages = tuple(p for p in pages if p.kind != "back")
+    body, problems = print_pages(pages, ed.site_url, PRINT_IDS)
+    if problems:
+        raise BuildError(problems)
     head = (
         f"<title>{esc(m.title)}</title>"
         f'<meta name="author" content="{esc(m.author)}">'
@@ -249,7 +256,8 @@ def print_html(edition: Edition) -> str:
     )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{head}</head>\n<body>\n'
-        + "\n".join(parts)
+        + ("" if notes_only else title_page(edition) + "\n" + contents(edition, pages) + "\n")
+        + body
         + "\n</body></html>\n"
     )
 
@@ -264,7 +272,7 @@ def title_page(edition: Edition) -> str:
     ed = edition.config.metadata.edition
     doi = f"https://doi.org/{m.doi}"
     return f"""<section class="title-page" id="title-page">
-<h1 id="title">{esc(m.title)}</h1>
+<h1 id="title-page-heading">{esc(m.title)}</h1>
 <p class="author">{esc(m.author)}</p>
 <p class="affiliation">{esc(m.affiliation)}</p>
 <p class="citation"><em>{esc(m.journal)}</em> {esc(m.volume)}({esc(m.issue)}), {esc(m.year)},
@@ -278,246 +286,21 @@ pp. {esc(m.first_page)}–{esc(m.last_page)}. {esc(m.publisher)}.</p>
 </section>"""
 
 
-def toc_entries(edition: Edition) -> list[tuple[str, str, str]]:
-    """(anchor, title, css class) of each Contents line, in reading order."""
+def toc_entries(edition: Edition, pages: tuple[Page, ...]) -> list[tuple[str, str, str]]:
+    """(anchor, title, css class) of each Contents line, in reading order: abstract, chapters, back pages."""
     rows = [("abstract-heading", "Abstract", "")]
     rows += [(c.id, c.title, "editorial" if c.editorial else "") for c in edition.document.chapters]
-    rows += [(p, t, "part") for p, t in BACK_MATTER]
+    rows += [(f"page-{p.spec.id}", p.title, "part") for p in pages if p.kind == "back" and p.in_print]
     return rows
 
 
-BACK_MATTER = (
-    ("references", "References"),
-    ("glossary", "Glossary"),
-    ("about", "About this edition"),
-    ("apparatus", "Apparatus"),
-)
-
-
-def contents(edition: Edition) -> str:
+def contents(edition: Edition, pages: tuple[Page, ...]) -> str:
     items = []
-    for anchor, title, cls in toc_entries(edition):
+    for anchor, title, cls in toc_entries(edition, pages):
         note = ' <span class="supplied">(heading supplied by the edition)</span>' if cls == "editorial" else ""
         items.append(f'<li class="{cls}"><a href="#{anchor}">{esc(title)}{note}</a></li>')
-    return '<nav class="toc new-page">\n<h1 id="contents">Contents</h1>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</nav>"
-
-
-def _footnotes(edition: Edition, block: Block, index: EmitIndex) -> Callable[[Mark], str]:
-    by_number = {str(index.numbers[(c.block, c.start)]): c for c in index.citations.get(block.id, ())}
-
-    def render(mark: Mark) -> str:
-        return footnote_html(edition, block.section, by_number[mark.target], mark.target)
-
-    return render
-
-
-def footnote_html(edition: Edition, section: str, citation: Citation, number: str) -> str:
-    """An in-flow footnote (``float: footnote``) with the same reference as the site's footnote."""
-    ref = edition.bibliography.get(citation.key)
-    parts = footnote_body(citation, ref, ref.html, esc)
-    parts.append(f'<a class="to-ref" href="#ref-{esc(ref.key)}">→&#160;References</a>')
-    ident = f"{section}-{number}"
     return (
-        f'<span class="fnref" id="fnref-{ident}"></span>'
-        f'<span class="fn" id="fn-{ident}" data-n="{number}">{" ".join(parts)}</span>'
+        '<nav class="toc new-page">\n<h1 id="print-contents">Contents</h1>\n<ol>\n'
+        + "\n".join(items)
+        + "\n</ol>\n</nav>"
     )
-
-
-def block_html(edition: Edition, block: Block, index: EmitIndex) -> str:
-    """One block of the reading text; the marks are the site's (:func:`~build_scripts.emit.block_marks`)."""
-    if block.kind == "heading":
-        cls = "chapter-title editorial" if block.editorial else "chapter-title"
-        out = f'<h1 class="{cls}" id="{block.id}">{esc(block.text)}</h1>'
-        ms = " ".join(page_marker(p.page) for p in block.pages)
-        if ms:
-            out += f'\n<p class="ms-line">{ms}</p>'
-        if block.editorial:
-            out += f'\n<p class="editorial-note">* {EDITORIAL_NOTE}</p>'
-        return out
-    body = to_html(block.text, block_marks(block, index), footnote_html=_footnotes(edition, block, index))
-    if block.kind == "abstract":
-        return f'<p class="abstract" id="{block.id}">{body}</p>'
-    pnum = f'<span class="pnum">¶{block.number}</span>'
-    tag = "blockquote" if block.kind == "quote" else "p"
-    return f'<{tag} class="para {block.kind}" id="{block.id}">{pnum}{body}</{tag}>'
-
-
-def front(edition: Edition, index: EmitIndex) -> str:
-    keywords = "; ".join(edition.meta.keywords)
-    return (
-        '<section class="front new-page">\n<h1 id="abstract-heading">Abstract</h1>\n'
-        + block_html(edition, edition.document.abstract, index)
-        + f'\n<p class="keywords" id="keywords"><strong>Keywords:</strong> {esc(keywords)}</p>\n</section>'
-    )
-
-
-def chapter_html(edition: Edition, chapter: Chapter, index: EmitIndex) -> str:
-    blocks = "\n".join(block_html(edition, b, index) for b in chapter.blocks)
-    return f'<section class="chapter" id="chapter-{chapter.id}">\n{blocks}\n</section>'
-
-
-def _backlinks(blocks: list[Block]) -> str:
-    return ", ".join(
-        f'<a href="#{b.id}">¶{b.number}</a>' if b.number else f'<a href="#{b.id}">abstract</a>' for b in blocks
-    )
-
-
-def references_html(edition: Edition) -> str:
-    where = cited_in(edition)
-    out = [
-        '<section class="references new-page">\n<h1 id="references">References</h1>',
-        "<p>The manuscript lost its reference list. This list is rebuilt from public records (see About this "
-        "edition); each entry is marked by how sure the edition is that it is the work the author cited: "
-        '<span class="status status-verified">verified</span> details confirmed in a public record; '
-        '<span class="status status-candidate">candidate</span> the work exists but may not be the one cited; '
-        '<span class="status status-unidentified">unidentified</span> not identified, the entry gives what the '
-        "article says of it.</p>",
-    ]
-    for ref in edition.bibliography.references:
-        note = f' <span class="ref-note">{esc(ref.note)}</span>' if ref.note else ""
-        out.append(
-            f'<p class="reference" id="ref-{esc(ref.key)}">'
-            f'<span class="status status-{ref.status}">{ref.status}</span> '
-            f'{ref.html}{note} <span class="backlinks">Cited in: {_backlinks(where.get(ref.key, []))}.'
-            "</span></p>"
-        )
-    return "\n".join(out) + "\n</section>"
-
-
-def glossary_html(edition: Edition) -> str:
-    where = blocks_by_entry(edition.occurrences, edition.document)
-    out = [
-        '<section class="glossary new-page">\n<h1 id="glossary">Glossary</h1>',
-        "<p>Chinese terms as the article romanises them, with simplified characters, pinyin with tone marks and the "
-        "article’s own English rendering; concepts with whose term they are. Each entry lists every paragraph where "
-        "the term occurs.</p>",
-    ]
-    for e in sorted(edition.glossary, key=lambda e: e.term.lower()):
-        if e.kind == "chinese":
-            head = (
-                f'<span class="term">{esc(e.term)}</span> <span class="hanzi" lang="zh-Hans">{esc(e.hanzi)}</span> '
-                f'<span class="pinyin" lang="zh-Latn-pinyin">{esc(e.pinyin)}</span> ‘{esc(e.gloss)}’'
-            )
-        else:
-            who = f" ({esc(e.attribution)})" if e.attribution else ""
-            head = f'<span class="term">{esc(e.term)}</span>{who}'
-        out.append(
-            f'<div class="gloss-entry" id="gloss-{esc(e.id)}"><p class="gloss-head">{head}</p>'
-            f'<p class="gloss-def">{esc(e.definition)} <span class="backlinks">Occurs in: '
-            f"{_backlinks(where.get(e.id, []))}.</span></p></div>"
-        )
-    return "\n".join(out) + "\n</section>"
-
-
-# --- About: the site's own Markdown, with links made internal ----------------------------------
-
-
-def about_html(edition: Edition) -> str:
-    """The method page, rendered from :func:`~build_scripts.emit.about_page` (the site's text)."""
-    import markdown
-
-    text = about_page(edition)
-    if text.startswith("---\n"):
-        text = text.split("\n---", 1)[1].lstrip("-\n")
-    md = markdown.Markdown(extensions=["attr_list", "tables", _print_links(edition)])
-    return f'<section class="about new-page">\n{md.convert(text)}\n</section>'
-
-
-def _print_anchor(edition: Edition, page: str, fragment: str) -> str:
-    """Where a site link ``page.md#fragment`` points inside the PDF."""
-    chapters = {c.slug: c.id for c in edition.document.chapters}
-    if page in chapters:
-        return fragment or chapters[page]
-    prefix = {"about": "about-", "glossary": "gloss-", "references": "ref-"}.get(page, "")
-    if fragment and fragment != page:
-        return prefix + fragment
-    return {"index": "contents"}.get(page, page)
-
-
-def _print_links(edition: Edition) -> Any:
-    from markdown.extensions import Extension
-    from markdown.treeprocessors import Treeprocessor
-
-    site = edition.config.metadata.edition.site_url
-
-    class Links(Treeprocessor):  # type: ignore[misc]
-        def run(self, root: Any) -> None:
-            for el in root.iter():
-                ident = el.get("id")
-                if ident and ident != "about":
-                    el.set("id", f"about-{ident}")
-                href = el.get("href") if el.tag == "a" else None
-                if not href or href.startswith(("#", "http")):
-                    continue
-                page, _, fragment = href.partition("#")
-                if page.endswith(".md"):
-                    el.set("href", "#" + _print_anchor(edition, page[:-3], fragment))
-                else:
-                    el.set("href", urljoin(site, href))
-
-    class PrintLinks(Extension):  # type: ignore[misc]
-        def extendMarkdown(self, md: Any) -> None:
-            md.treeprocessors.register(Links(md), "print-links", 0)
-
-    return PrintLinks()
-
-
-# --- Apparatus ---------------------------------------------------------------------------------
-
-
-def reading_html(text: str, have: frozenset[int]) -> str:
-    """A source reading; a line break is shown as ↵, a character no edition font can draw as its code point, boxed."""
-    if not text:
-        return "—"
-    return "".join(
-        "↵" if c == "\n" else esc(c) if ord(c) in have else f'<span class="uplus">U+{ord(c):04X}</span>' for c in text
-    )
-
-
-def _why(i: Intervention) -> str:
-    if i.rule.startswith("decision:"):
-        return f"decision {esc(i.rule.split(':', 1)[1])}: {esc(i.reason)}"
-    return esc(i.reason) if i.reason else esc(i.rule)
-
-
-def apparatus_html(edition: Edition, index: EmitIndex) -> str:
-    """Every intervention, grouped by block; joins with a space are listed compactly after each table."""
-    doc = edition.document
-    have = _cmap(DEJAVU / "DejaVuSans.ttf")
-    out = [
-        '<section class="apparatus new-page">\n<h1 id="apparatus">Apparatus</h1>',
-        "<p>Every intervention, grouped by the block it concerns, with its source line and column, the source "
-        "reading and the edition’s reading. Source readings are printed as the damaged text has them (DejaVu Sans); "
-        'a code point that no font can draw (some are unassigned in Unicode) is shown boxed as <span class="uplus">'
-        "U+XXXX</span>. Replaying these records on the source gives the reading text exactly; the full record is "
-        "also in edition.json.</p>",
-    ]
-    for block in doc.blocks:
-        rows = list(index.interventions.get(block.id, ()))
-        if not rows:
-            continue
-        label = f"¶{block.number}" if block.number else ("Abstract" if block.kind == "abstract" else block.text)
-        out.append(
-            f'<h2 id="app-{block.id}">{esc(label)}</h2>\n<p><a href="#{block.id}">Go to the text</a> · source lines '
-            f"{block.first_line}–{block.last_line}</p>"
-        )
-        table = [i for i in rows if i.kind not in ("join-line", "join-page") or i.rule.startswith("decision:")]
-        if table:
-            out.append(
-                '<table><colgroup><col class="id"><col class="kind"><col class="where"><col class="source">'
-                '<col class="edition"><col class="why"></colgroup><thead><tr><th>id</th><th>kind</th><th>line:col</th>'
-                "<th>source reading</th>"
-                "<th>edition reading</th><th>rule / reason</th></tr></thead><tbody>"
-                + "".join(
-                    f'<tr id="{i.id}"><td>{i.id}</td><td>{esc(KIND_LABELS.get(i.kind, i.kind))}</td>'
-                    f'<td>{i.where}</td><td class="reading">{reading_html(i.original, have)}</td>'
-                    f'<td class="reading">{reading_html(i.replacement, have)}</td><td>{_why(i)}</td></tr>'
-                    for i in table
-                )
-                + "</tbody></table>"
-            )
-        joins = [i for i in rows if i.kind in ("join-line", "join-page")]
-        if joins:
-            plain = ", ".join(f"{i.line}+{i.end_line}" + (" (page)" if i.kind == "join-page" else "") for i in joins)
-            out.append(f'<p class="joins">Lines joined with a space ({len(joins)}): {plain}.</p>')
-    return "\n".join(out) + "\n</section>"

@@ -1,4 +1,4 @@
-"""The whole build, top to bottom: source → repair → structure → citations → glossary → emit → site → PDF.
+"""The whole build, top to bottom: source → repair → structure → citations → glossary → pages → emit → site → PDF.
 
 Each stage is one call with one input and one typed output; :func:`prepare` runs the text stages
 (they write nothing), :func:`build` adds the writing stages. A stage that finds problems raises
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import hashlib
 import multiprocessing
 import os
 import shutil
@@ -27,8 +28,10 @@ from .config import OFFLINE_NAME, PDF_NAME, Config
 from .datafiles import read_text
 from .decisions import load_decisions
 from .diagnostics import BuildError, Diagnostic, Location
-from .emit import Edition, emit, write_files
+from .edition import Edition
+from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary
+from .pages import Page, render_pages
 from .repair import load_glyph_table, repair
 from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
@@ -80,7 +83,10 @@ def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
         occurrences = find_occurrences(entries, document, config.source_name, config.glossary, cited_ranges)
     with t("check"):
         coverage = measure(document, load_wordlist(config.wordlist))
-    return Edition(config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict())
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the source's bytes: read_source decodes strictly
+    return Edition(
+        config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict(), digest
+    )
 
 
 def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: StageTimer | None = None) -> Edition:
@@ -96,15 +102,17 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
         for warning in recover(config.site_dir):
             t.report(str(warning))
         edition = prepare(config, t)
+        with t("pages"):
+            pages = render_pages(edition)
         with t("emit"):
-            files = emit(edition)
+            files = emit(edition, pages)
             check_docs(config.docs_dir, files)
         work = Staging.beside(config.site_dir)
         try:
             work.clear()
             stage_docs(config.docs_dir, files, work.docs)
             with print_process(pdf) as printer:
-                job = printer.submit(build_pdf_timed, edition, work.tmp / PDF_NAME) if printer else None
+                job = printer.submit(build_pdf_timed, edition, pages, work.tmp / PDF_NAME) if printer else None
                 date = config.metadata.edition.date
                 with t("mkdocs"):
                     build_site(config.mkdocs_yml, work.site, docs_dir=work.docs, date=date)
@@ -258,11 +266,11 @@ def _die_with_parent() -> None:
         pass
 
 
-def build_pdf_timed(edition: Edition, out: Path) -> float:
+def build_pdf_timed(edition: Edition, pages: tuple[Page, ...], out: Path) -> float:
     from .pdf import build_pdf
 
     start = time.perf_counter()
-    build_pdf(edition, out)
+    build_pdf(edition, pages, out)
     record_loaded_libraries()
     return time.perf_counter() - start
 
@@ -324,4 +332,5 @@ def build_offline(config: Config, new: Path) -> None:
 
 
 def emit_files(config: Config) -> dict[str, str]:
-    return emit(prepare(config))
+    edition = prepare(config)
+    return emit(edition, render_pages(edition))

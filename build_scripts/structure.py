@@ -26,7 +26,7 @@ from dataclasses import replace
 from .config import ChapterSpec, Config
 from .decisions import Decision
 from .diagnostics import BuildError, Diagnostic, Location
-from .model import Block, Chapter, Document, Intervention, PageMark, RepairedLine, RepairResult
+from .model import SIC_MARK, Block, Chapter, Document, Intervention, PageMark, RepairedLine, RepairResult
 from .repair import apply_edits
 
 TERMINAL = ".?!:"
@@ -34,7 +34,7 @@ CLOSERS = "\u2019\u201d)"
 ABBREVIATIONS = frozenset({"p.", "pp.", "e.g.", "i.e.", "cf.", "ed.", "eds.", "vol."})
 SHORT_RATIO = 0.9
 ABSTRACT_LABEL = re.compile(r"(\s*)(Abstract:\s*)")
-SIC = " [sic]"
+SIC = " " + SIC_MARK
 
 
 def ends_sentence(text: str) -> bool:
@@ -62,8 +62,9 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
         Intervention(id=f"pg{n:02d}", kind="page-start", line=ln, replacement=str(n), rule="line-starts-with-space")
         for n, ln in enumerate(page_starts, 1)
     ]
-    extra_edits, edit_problems = _text_edits(content[0], decisions, lines, src, used)
+    extra_edits, edit_problems = _text_edits(content[0], decisions, lines, src)
     problems += edit_problems
+    used.update(e.rule.removeprefix("decision:") for e in extra_edits if e.rule.startswith("decision:"))
     texts = apply_edits("\n".join(ln.raw for ln in lines), repaired.edits + tuple(extra_edits))
 
     headings = [ln for ln in content if _is_heading(ln, lines)]
@@ -95,8 +96,11 @@ def build_structure(repaired: RepairResult, decisions: tuple[Decision, ...], con
             )
     for run in sections:
         for a, b in itertools.pairwise(run):
-            record = _boundary(a, b, median, by_line, quote_starts, quote_ends, used, src, problems)
+            record, boundary_problems = _boundary(a, b, median, by_line, quote_starts, quote_ends, src)
             records.append(record)
+            problems += boundary_problems
+            if record.rule.startswith("decision:"):
+                used.add(record.rule.removeprefix("decision:"))
     for d in decisions:
         if d.kind in ("paragraph-break", "continue", "block-quote", "sic", "emend") and d.id not in used:
             if d.line not in {ln.number for ln in lines}:
@@ -130,7 +134,7 @@ def _ref_problem(d: Decision, message: str) -> Diagnostic:
 
 
 def _text_edits(
-    first: RepairedLine, decisions: tuple[Decision, ...], lines: tuple[RepairedLine, ...], src: str, used: set[str]
+    first: RepairedLine, decisions: tuple[Decision, ...], lines: tuple[RepairedLine, ...], src: str
 ) -> tuple[list[Intervention], list[Diagnostic]]:
     """The abstract label and the sic/emend decisions, as character edits on repaired lines."""
     edits: list[Intervention] = []
@@ -165,7 +169,6 @@ def _text_edits(
                 )
             )
             continue
-        used.add(d.id)
         new = d.match + SIC if d.kind == "sic" else d.correction
         edits.append(
             Intervention(
@@ -288,11 +291,13 @@ def _boundary(
     by_line: dict[int, Decision],
     quote_starts: dict[int, Decision],
     quote_ends: dict[int, Decision],
-    used: set[str],
     src: str,
-    problems: list[Diagnostic],
-) -> Intervention:
-    """Decide how line ``a`` meets line ``b``: a paragraph break, or a join (within or across pages)."""
+) -> tuple[Intervention, list[Diagnostic]]:
+    """Decide how line ``a`` meets line ``b``: a paragraph break, or a join (within or across pages).
+
+    A sentence ending at full measure with no reviewed decision is a diagnostic (and a join, so
+    the build can go on to report every such line together).
+    """
     join_kind = "join-page" if b.opens_page else "join-line"
     join = Intervention(
         id=f"j{a.number:04d}",
@@ -304,33 +309,33 @@ def _boundary(
         rule="line-continues",
     )
     if a.number in quote_ends or b.number in quote_starts:
-        return Intervention(id=f"b{a.number:04d}", kind="paragraph-break", line=a.number, rule="block-quote-boundary")
+        brk = Intervention(id=f"b{a.number:04d}", kind="paragraph-break", line=a.number, rule="block-quote-boundary")
+        return brk, []
     if not ends_sentence(a.text):
-        return join
+        return join, []
     if len(a.text.strip()) < SHORT_RATIO * median:
-        return Intervention(
+        brk = Intervention(
             id=f"b{a.number:04d}", kind="paragraph-break", line=a.number, rule="short-line-ends-sentence"
         )
+        return brk, []
     decision = by_line.get(a.number)
     if decision is None:
-        problems.append(
-            Diagnostic(
-                "E-STRUCT-UNDECIDED",
-                Location(src, a.number, len(a.raw.rstrip())),
-                "sentence ends at full measure: add a paragraph-break or continue decision",
-            )
+        problem = Diagnostic(
+            "E-STRUCT-UNDECIDED",
+            Location(src, a.number, len(a.raw.rstrip())),
+            "sentence ends at full measure: add a paragraph-break or continue decision",
         )
-        return join
-    used.add(decision.id)
+        return join, [problem]
     if decision.kind == "paragraph-break":
-        return Intervention(
+        brk = Intervention(
             id=f"b{a.number:04d}",
             kind="paragraph-break",
             line=a.number,
             rule=f"decision:{decision.id}",
             reason=decision.reason,
         )
-    return replace(join, kind=join_kind, rule=f"decision:{decision.id}", reason=decision.reason)
+        return brk, []
+    return replace(join, kind=join_kind, rule=f"decision:{decision.id}", reason=decision.reason), []
 
 
 def assemble(
@@ -351,6 +356,10 @@ def assemble(
     label = next(iter(by_kind.get("label", {}).values()))
     spec_by_id = {s.id: s for s in specs}
     printed_heading_lines = {h.line for h in headings if h.original}
+    editorial_edits: dict[int, list[Intervention]] = {}
+    for i in interventions:
+        if i.kind in ("label", "sic", "emend"):
+            editorial_edits.setdefault(i.line, []).append(i)
 
     def blocks_between(first: int, stop: int) -> list[tuple[list[int], str]]:
         out: list[tuple[list[int], str]] = []
@@ -377,6 +386,14 @@ def assemble(
             number = counter
             block_id = f"p{counter}"
         offsets = tuple((n, _offset(texts, lines_, n)) for n in lines_)
+        sics = tuple(
+            start + _sic_offset(texts[n - 1], sic, editorial_edits[n])
+            for n, start in offsets
+            for sic in editorial_edits.get(n, ())
+            if sic.kind == "sic"
+        )
+        if any(text[s : s + len(SIC_MARK)] != SIC_MARK for s in sics):
+            raise ValueError(f"a [sic] of lines {lines_} is not where its record puts it")
         return Block(
             id=block_id,
             kind=kind,
@@ -387,6 +404,7 @@ def assemble(
             number=number,
             pages=marks,
             line_offsets=offsets,
+            sics=sics,
         )
 
     first_heading = headings[0].line
@@ -419,6 +437,17 @@ def assemble(
             Chapter(id=spec.id, slug=spec.slug, title=title, editorial=not h.original, blocks=(head, *body))
         )
     return abstract, tuple(chapters)
+
+
+def _sic_offset(line: str, sic: Intervention, editorial: list[Intervention]) -> int:
+    """Where the inserted :data:`SIC_MARK` begins in the stripped ``line``.
+
+    Editorial edits are applied to the repaired line right to left (:func:`apply_edits`), so the
+    edits left of this one have moved it by the difference of their lengths.
+    """
+    shift = sum(len(e.replacement) - len(e.original) for e in editorial if e.col < sic.col)
+    indent = len(line) - len(line.lstrip())
+    return sic.col - 1 + shift + len(sic.replacement) - len(SIC_MARK) - indent
 
 
 def _last_text_line(texts: list[str], n: int, stop: int, skip: set[int]) -> bool:

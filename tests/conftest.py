@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from build_scripts.config import ROOT, Config, load_config
-from build_scripts.emit import Edition, emit
+from build_scripts.edition import Edition
+from build_scripts.emit import emit
+from build_scripts.pages import Page, render_pages
 from build_scripts.pipeline import prepare
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -25,8 +27,13 @@ def edition(config: Config) -> Edition:
 
 
 @pytest.fixture(scope="session")
-def emitted(edition: Edition) -> dict[str, str]:
-    return emit(edition)
+def pages(edition: Edition) -> tuple[Page, ...]:
+    return render_pages(edition)
+
+
+@pytest.fixture(scope="session")
+def emitted(edition: Edition, pages: tuple[Page, ...]) -> dict[str, str]:
+    return emit(edition, pages)
 
 
 @pytest.fixture(scope="session")

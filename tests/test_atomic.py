@@ -297,11 +297,8 @@ def test_a_build_that_fails_late_leaves_docs_as_it_was(project: Path) -> None:
         {"id": "late", "kind": "emend", "line": 220, "match": "huge", "correction": "vast", "reason": "test"}
     )
     decisions.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    chapters = project / "editorial" / "chapters.yaml"
-    chapters.write_text(
-        chapters.read_text(encoding="utf-8").replace("back:\n", "back:\n  - {id: gone, slug: gone, title: Gone}\n"),
-        encoding="utf-8",
-    )
+    about = project / "editorial" / "pages" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nSee [the lost page](gone.md).\n", encoding="utf-8")
     with pytest.raises(BuildError) as raised:
         build(load_config(project), pdf=False, offline=False, timer=_quiet())
     assert "E-SITE-BUILD" in raised.value.codes

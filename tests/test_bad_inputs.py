@@ -70,6 +70,8 @@ def apply(change: dict[str, Any], root: Path) -> None:
 
 def expected_lines(where: dict[str, Any], root: Path) -> set[int] | None:
     """The line(s) the diagnostic may name, computed on the corrupted copy; None if any (or none)."""
+    if not {"line", "line_in", "line_of", "line_of_last", "line_of_entry"} & set(where):
+        return None
     lines = (root / where["file"]).read_text(encoding="utf-8", errors="replace").split("\n")
     if "line" in where:
         return {where["line"]}

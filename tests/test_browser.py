@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from build_scripts.config import Config, load_config
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 from build_scripts.urls import page_path, page_slugs
 
 pytest_plugins = ["browsing"]  # the browser, site_server and offline_copy fixtures
@@ -272,26 +272,10 @@ def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, 
     assert copied and copied.endswith(f"{slug}/#p17.") and "¶17 [ms. 11]" in copied
 
 
-# --- screenshots -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("slug", "name"),
-    [("index", "front"), ("introduction", "chapter"), ("glossary", "glossary"), ("references", "references")],
-)
-def test_screenshot(page: Any, site_server: str, artifacts: Path, slug: str, name: str) -> None:
-    page.goto(site_server + page_path(slug))
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    target = artifacts / f"site-{name}.png"
-    page.screenshot(path=str(target))
-    assert target.stat().st_size > 20_000
-
-
 # --- offline copy ----------------------------------------------------------------------------
 
 
-def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, edition: Edition, artifacts: Path) -> None:
+def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, edition: Edition) -> None:
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     index = offline_copy / "index.html"
@@ -319,7 +303,6 @@ def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, editio
     assert any("references.html" in link for link in links), links
     page.locator(".md-search-result__item a[href*='references.html']").first.click()
     page.wait_for_url(re.compile(r"/references\.html"))
-    page.screenshot(path=str(artifacts / "offline-references.png"))
 
     foreign = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
     assert not foreign, f"offline copy requests {foreign}"

@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from build_scripts.config import Config
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 from build_scripts.inline import Mark, to_markdown
 from build_scripts.mdtext import escape, is_glyph_range
 

@@ -33,7 +33,9 @@ from build_scripts.bibliography import load_bibliography
 from build_scripts.config import Config, load_config
 from build_scripts.datafiles import SAFE_ID, check_id
 from build_scripts.diagnostics import BuildError, Location
-from build_scripts.emit import Edition, emit
+from build_scripts.edition import Edition
+from build_scripts.emit import emit
+from build_scripts.pages import render_pages
 from build_scripts.pipeline import StageTimer, build
 
 EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "tables", "toc"]
@@ -69,7 +71,7 @@ def structure(fragment: str) -> tuple[list[str], str]:
 
 
 def rendered(edition: Edition, page: str) -> str:
-    text = emit(edition)[page]
+    text = emit(edition, render_pages(edition))[page]
     if text.startswith("---\n"):
         text = text.split("\n---", 1)[1]
     return markdown.markdown(text, extensions=EXTENSIONS)
@@ -291,5 +293,6 @@ def test_a_hostile_payload_stays_text_in_the_print_html(hostile_build: tuple[Pat
 
     _, config = hostile_build
     audit = Audit()
-    audit.feed(print_html(prepare(config)))
+    edition = prepare(config)
+    audit.feed(print_html(edition, render_pages(edition)))
     assert not audit.bad, audit.bad[:3]

@@ -11,7 +11,7 @@ import yaml
 
 from build_scripts.config import Config
 from build_scripts.diagnostics import BuildError
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 from build_scripts.glossary import BRACKETED, check_pinyin, find_occurrences, is_pinyin, load_glossary
 
 

@@ -2,17 +2,14 @@
 
 The PDF is built once per session from the real edition (``prepare(load_config())``) with the
 pipeline's own :func:`~build_scripts.pdf.build_pdf`; a second build checks that the bytes repeat.
-Pages 1, one with footnotes and the glossary's first page are rendered to PNG in
-``test-artifacts/`` for a human to look at.
+Page renders for a human to look at come from ``make review`` (build_scripts/review.py), not from
+a test.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
-from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,8 +21,9 @@ from pypdf import PdfReader
 from pypdf.generic import Destination, IndirectObject
 
 from build_scripts.diagnostics import BuildError
-from build_scripts.emit import Edition, footnote_numbers
+from build_scripts.edition import Edition
 from build_scripts.mdtext import is_glyph_range
+from build_scripts.pages import Page
 from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, uncovered_characters
 from build_scripts.pipeline import PDF_NAME
 
@@ -54,8 +52,8 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def pdf(tmp_path_factory: pytest.TempPathFactory, edition: Edition) -> Any:
-    out = build_pdf(edition, tmp_path_factory.mktemp("pdf") / PDF_NAME)
+def pdf(tmp_path_factory: pytest.TempPathFactory, edition: Edition, pages: tuple[Page, ...]) -> Any:
+    out = build_pdf(edition, pages, tmp_path_factory.mktemp("pdf") / PDF_NAME)
     reader = PdfReader(out)
     dests = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
     with pdfplumber.open(out) as plumber:
@@ -105,7 +103,7 @@ def _plain(fragment: str) -> str:
 
 
 def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition) -> None:
-    numbers = footnote_numbers(edition)
+    numbers = edition.index.numbers
     section = {b.id: b.section for b in edition.document.blocks}
     assert len(edition.citations) >= 10
     for c in edition.citations:
@@ -116,13 +114,13 @@ def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition)
         assert reference in squash(small_text(pdf, page)), f"footnote {ident} not on page {page + 1}"
 
 
-def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition) -> None:
-    contents = pdf.plumber.pages[pdf.page_of("contents")].extract_text().splitlines()
-    for anchor, title, _ in toc_entries(edition):
+def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
+    contents = pdf.plumber.pages[pdf.page_of("print-contents")].extract_text().splitlines()
+    for anchor, title, _ in toc_entries(edition, pages):
         line = next(ln for ln in contents if ln.startswith(title))
         printed = int(re.findall(r"(\d+)\s*$", line)[0])
         assert printed == pdf.page_of(anchor) + 1, title
-        heading = pdf.plumber.pages[printed - 1].filter(lambda o: o.get("object_type") != "char" or o["size"] >= 14)
+        heading = pdf.plumber.pages[printed - 1].filter(lambda o: o.get("object_type") != "char" or o["size"] >= 10.5)
         assert squash(title) in squash(heading.extract_text()), f"{title} is not on page {printed}"
 
 
@@ -157,16 +155,17 @@ def _flatten(reader: PdfReader, items: list[Any], level: int = 1) -> list[tuple[
     return out
 
 
-def test_bookmarks_match_the_heading_structure(pdf: Built, edition: Edition) -> None:
+def test_bookmarks_match_the_heading_structure(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
     parser = _Headings()
-    parser.feed(print_html(edition))
+    parser.feed(print_html(edition, pages))
     expected = [(level, " ".join(text.split()), pdf.page_of(anchor)) for level, text, anchor in parser.found]
     outline = _flatten(pdf.reader, pdf.reader.outline)
     assert outline == expected
     top = [title for level, title, _ in outline if level == 1]
     chapters = [c.title for c in edition.document.chapters]
     assert [t for t in top if t in chapters] == chapters
-    assert {"Contents", "Abstract", "References", "Glossary", "About this edition", "Apparatus"} <= set(top)
+    assert {"Contents", "References", "Glossary", "About this edition", "Apparatus"} <= set(top)
+    assert "Abstract" in [title for level, title, _ in outline if level == 2]
 
 
 def _links(reader: PdfReader) -> tuple[list[str], list[str]]:
@@ -186,15 +185,15 @@ def _links(reader: PdfReader) -> tuple[list[str], list[str]]:
     return internal, external
 
 
-def test_every_internal_link_has_a_destination(pdf: Built, edition: Edition) -> None:
+def test_every_internal_link_has_a_destination(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
     internal, external = _links(pdf.reader)
     missing = sorted({name for name in internal if name not in pdf.dests})
     assert missing == []
     targets = set(internal)
-    assert {anchor for anchor, _, _ in toc_entries(edition)} <= targets
+    assert {anchor for anchor, _, _ in toc_entries(edition, pages)} <= targets
     assert {c.block for c in edition.citations} <= targets
-    assert {f"gloss-{e.id}" for e in edition.glossary} <= targets
-    assert {f"ref-{r.key}" for r in edition.bibliography.references} <= targets
+    assert {e.id for e in edition.glossary} <= targets
+    assert {r.key for r in edition.bibliography.references} <= targets
     assert f"https://doi.org/{edition.meta.doi}" in external
     assert edition.config.metadata.edition.site_url in external
 
@@ -236,18 +235,20 @@ def test_metadata_and_pdf_ua_markers(pdf: Built, edition: Edition) -> None:
     assert b'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data()
 
 
-def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, tmp_path: Path) -> None:
-    again = build_pdf(edition, tmp_path / PDF_NAME)
+def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, pages: tuple[Page, ...], tmp_path: Path) -> None:
+    again = build_pdf(edition, pages, tmp_path / PDF_NAME)
     assert again.read_bytes() == pdf.path.read_bytes()
 
 
-def test_no_character_lacks_a_glyph(edition: Edition, config: Any) -> None:
+def test_no_character_lacks_a_glyph(edition: Edition, pages: tuple[Page, ...], config: Any) -> None:
     faces = font_faces(config.root)
-    assert uncovered_characters(print_html(edition), faces) == []
+    assert uncovered_characters(print_html(edition, pages), faces) == []
     assert uncovered_characters("<p>\u0380</p>", faces) == ["U+0380 has no glyph in the edition's fonts"]
 
 
-def test_weasyprint_failure_is_a_diagnostic(edition: Edition, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_weasyprint_failure_is_a_diagnostic(
+    edition: Edition, pages: tuple[Page, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import weasyprint
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -255,19 +256,6 @@ def test_weasyprint_failure_is_a_diagnostic(edition: Edition, tmp_path: Path, mo
 
     monkeypatch.setattr(weasyprint.HTML, "render", broken)
     with pytest.raises(BuildError) as raised:
-        build_pdf(edition, tmp_path / "x.pdf")
+        build_pdf(edition, pages, tmp_path / "x.pdf")
     assert raised.value.codes == {"E-PDF-BUILD"}
     assert not (tmp_path / "x.pdf").exists()
-
-
-def test_render_pages_for_review(pdf: Built, edition: Edition, artifacts: Path) -> None:
-    assert shutil.which("pdftoppm"), "poppler-utils (pdftoppm) is needed: make test installs it"
-    per_page = Counter(page for name, page in pdf.dests.items() if name.startswith("fnref-"))
-    notes = per_page.most_common(1)[0][0]
-    for label, index in (("title", 0), ("footnotes", notes), ("glossary", pdf.page_of("glossary"))):
-        target = artifacts / f"pdf-{label}"
-        page = str(index + 1)
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "110", "-singlefile", "-f", page, "-l", page, pdf.path, target], check=True
-        )
-        assert target.with_suffix(".png").stat().st_size > 10_000

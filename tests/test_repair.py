@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from build_scripts.config import Config, load_config
-from build_scripts.emit import Edition, plain_block
+from build_scripts.edition import Edition
+from build_scripts.emit import plain_block
 from build_scripts.mdtext import is_glyph_range
 from build_scripts.repair import apply_edits, decode_line, load_glyph_table, repair
 from build_scripts.source import read_source

@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from build_scripts.bibliography import Bibliography
 from build_scripts.citations import find_citations, recognise_citations
 from build_scripts.config import Config
-from build_scripts.diagnostics import BuildError, Diagnostic
-from build_scripts.emit import Edition, EmitIndex, index_edition, render_block
+from build_scripts.diagnostics import BuildError
+from build_scripts.edition import Edition, EditionIndex, index_edition
 from build_scripts.model import Block, Chapter, Document
+from build_scripts.pages import render_block
 from build_scripts.repair import GlyphTable, apply_edits, load_glyph_table, repair
 from build_scripts.site import build_site
 
@@ -126,8 +127,7 @@ def _block(text: str) -> Block:
 def test_citation_recogniser_reports_exactly_the_cited_text(edition: Edition, text: str) -> None:
     block = _block(text)
     names = frozenset(r.cite_name.replace("\u2019", "'") for r in edition.bibliography.references)
-    problems: list[Diagnostic] = []
-    found = find_citations(block, names, "fuzz.txt", problems)
+    found, problems = find_citations(block, names, "fuzz.txt")
     for item in found:
         assert 0 <= item.start <= item.end <= len(block.text)
         assert item.cited == block.text[item.start : item.end]
@@ -178,7 +178,7 @@ FUZZ_TEXT = st.one_of(
 
 
 @pytest.fixture(scope="module")
-def plain(edition: Edition) -> tuple[Edition, EmitIndex]:
+def plain(edition: Edition) -> tuple[Edition, EditionIndex]:
     """The real edition with no citations, glossary links or interventions, for rendering synthetic blocks."""
     document = dataclasses.replace(edition.document, interventions=())
     bare = dataclasses.replace(edition, document=document, citations=(), occurrences=())
@@ -202,13 +202,13 @@ def paragraph_text(page_html: str, block_id: str) -> tuple[str, list[str]]:
 
 @FUZZ
 @given(text=FUZZ_TEXT, kind=st.sampled_from(["paragraph", "quote"]))
-def test_emitted_paragraphs_render_literally(plain: tuple[Edition, EmitIndex], text: str, kind: str) -> None:
+def test_emitted_paragraphs_render_literally(plain: tuple[Edition, EditionIndex], text: str, kind: str) -> None:
     import markdown
 
     block = paragraph(7, text, kind)
     if not block.text:
         return
-    md = render_block(plain[0], block, plain[1])
+    md = render_block(block, plain[1])
     rendered = markdown.markdown(md, extensions=EXTENSIONS)
     content, tags = paragraph_text(rendered, "p7")
     assert content.strip() == block.text
@@ -216,7 +216,7 @@ def test_emitted_paragraphs_render_literally(plain: tuple[Edition, EmitIndex], t
 
 
 def test_a_real_mkdocs_build_renders_adversarial_paragraphs_literally(
-    plain: tuple[Edition, EmitIndex], tmp_path: Path
+    plain: tuple[Edition, EditionIndex], tmp_path: Path
 ) -> None:
     """Through the emit functions and a real ``mkdocs build --strict``, then the built HTML's text content."""
     import random
@@ -228,7 +228,7 @@ def test_a_real_mkdocs_build_renders_adversarial_paragraphs_literally(
     chapter = Chapter("intro", "intro", "Fuzz", False, tuple(blocks))
     ed = dataclasses.replace(plain[0], document=dataclasses.replace(plain[0].document, chapters=(chapter,)))
     index = index_edition(ed)
-    page = "# Fuzz { #fuzz }\n\n" + "\n\n".join(render_block(ed, b, index) for b in blocks) + "\n"
+    page = "# Fuzz { #fuzz }\n\n" + "\n\n".join(render_block(b, index) for b in blocks) + "\n"
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "index.md").write_text(page, encoding="utf-8")
     extensions = "\n".join(f"  - {e}" for e in EXTENSIONS)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 
 OWN_HOSTS = {"", "edney-soft-power.github.io"}
 

@@ -13,7 +13,8 @@ import yaml
 from build_scripts.config import Config, load_config
 from build_scripts.decisions import load_decisions
 from build_scripts.diagnostics import BuildError
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
+from build_scripts.model import SIC_MARK
 from build_scripts.repair import load_glyph_table, repair
 from build_scripts.source import read_source
 from build_scripts.structure import build_structure, ends_sentence
@@ -157,3 +158,10 @@ def test_config_override_of_chapter_heading_is_detected(config: Config) -> None:
 
 def test_load_config_is_valid() -> None:
     assert load_config().chapters
+
+
+def test_each_sic_decision_is_recorded_on_its_block(edition: Edition) -> None:
+    """The structure stage records where it inserted [sic]; nothing downstream searches for it."""
+    sics = [(b, s) for b in edition.document.blocks for s in b.sics]
+    assert len(sics) == sum(1 for d in edition.decisions if d.kind == "sic") > 0
+    assert all(b.text[s : s + len(SIC_MARK)] == SIC_MARK for b, s in sics)

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from build_scripts.config import ROOT, Config
-from build_scripts.emit import Edition
+from build_scripts.edition import Edition
 from build_scripts.urls import (
     MANIFEST,
     collect_urls,

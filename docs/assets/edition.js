@@ -4,7 +4,8 @@
  * from <script id="edition-cite"> (overrides/main.html), the paragraph number from
  * p.para[data-para], the manuscript page on which it begins from data-ms, and any page that
  * begins inside it from span.ms[id^="ms-"]. No network; copying uses navigator.clipboard and
- * falls back to a selected textarea and execCommand("copy").
+ * falls back to a selected textarea and execCommand("copy"). It also gives Material's search
+ * dialog its accessible name.
  */
 (function () {
   "use strict";
@@ -119,7 +120,15 @@
     return box;
   }
 
+  // Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name);
+  // name it here rather than keep a copy of the theme's search partial.
+  function nameSearchDialog() {
+    var dialog = document.querySelector('.md-search[role="dialog"]');
+    if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
+  }
+
   function init() {
+    nameSearchDialog();
     var m = metadata();
     var content = document.querySelector("article.md-content__inner");
     if (!m || !content || content.querySelector(".cite-controls")) return;
