@@ -33,7 +33,7 @@ from build_scripts.config import load_config
 from build_scripts.decisions import Decision, load_decisions
 from build_scripts.edition import Edition
 from build_scripts.emit import emit, write_files
-from build_scripts.glossary import find_occurrences, load_glossary
+from build_scripts.glossary import find_occurrences, load_glossary, load_link_policy
 from build_scripts.model import Block, Document
 from build_scripts.pages import render_pages
 from build_scripts.pipeline import prepare
@@ -161,7 +161,10 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
     cited: dict[str, list[tuple[int, int]]] = {}
     for c in citations:
         cited.setdefault(c.block, []).append((c.start, c.end))
-    occurrences = timed("glossary", find_occurrences, entries, document, config.source_name, config.glossary, cited)
+    policy = load_link_policy(config.glossary)
+    occurrences = timed(
+        "glossary", find_occurrences, entries, document, config.source_name, config.glossary, policy, cited
+    )
     edition = replace(base, document=document, citations=citations, occurrences=occurrences)
     pages = timed("pages", render_pages, edition)
     files = timed("emit", emit, edition, pages)

@@ -17,7 +17,7 @@ from .bibliography import Bibliography
 from .citations import Citation
 from .config import Article, Config
 from .decisions import Decision
-from .glossary import GlossaryEntry, Occurrence
+from .glossary import GlossaryEntry, LinkPolicy, Occurrence
 from .model import Block, Chapter, Document, Intervention
 
 
@@ -58,6 +58,8 @@ class Edition:
     coverage: dict[str, Any]
     source_sha256: str
     """SHA-256 of the source file's bytes, as the source stage read them."""
+    link_policy: LinkPolicy
+    """Where glossary terms are linked in the text (``links:`` in glossary.yaml)."""
     index: EditionIndex = field(init=False, repr=False, compare=False)
     """Derived from the fields above whenever an edition is made (also by ``dataclasses.replace``)."""
 

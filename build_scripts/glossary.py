@@ -7,9 +7,9 @@ Checks (each stops the build with a coded diagnostic naming the entry or the tex
 * ``E-GLOSS-MISSING``: every romanised term the text gives in parentheses or brackets has an entry;
 * ``E-GLOSS-UNUSED``: every entry's term occurs in the text.
 
-Chinese terms are linked at every occurrence; concepts at their first occurrence in each
-chapter (linking all 109 uses of "soft power" would bury the text). The glossary page lists
-every paragraph where a term occurs.
+Where a term is linked to its entry is the reviewed policy in the file's ``links:`` mapping
+(:class:`LinkPolicy`: every occurrence, first in each chapter, first in the edition, or never, per
+kind of entry). The glossary page lists every paragraph where a term occurs.
 """
 
 from __future__ import annotations
@@ -55,6 +55,42 @@ class GlossaryEntry:
         if self.kind == "chinese":
             return f"{self.hanzi} ‘{self.gloss}’: {self.definition}"
         return self.definition
+
+
+#: Where the text may link a term to its entry (``links:`` in glossary.yaml, one rule per kind).
+LINK_RULES = ("every-occurrence", "first-in-chapter", "first-in-edition", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPolicy:
+    """The reviewed linking policy of ``editorial/glossary.yaml``: a rule for each kind of entry."""
+
+    chinese: str
+    concept: str
+    reason: str
+    """Why, as the editors put it; the glossary page prints it."""
+
+    def rule(self, kind: str) -> str:
+        return self.chinese if kind == "chinese" else self.concept
+
+
+def load_link_policy(path: Path) -> LinkPolicy:
+    """The ``links:`` mapping of the glossary file, validated (``E-GLOSS-SCHEMA`` at its line)."""
+    data = load_yaml(path)
+    links = data.get("links") if isinstance(data, dict) else None
+    where = Location(str(path), (links or {}).get(LINE_KEY, 1) if isinstance(links, dict) else 1)
+    if not isinstance(links, dict):
+        raise BuildError([Diagnostic("E-GLOSS-SCHEMA", where, "needs a 'links' mapping: chinese, concept, reason")])
+    problems = [
+        Diagnostic("E-GLOSS-SCHEMA", where, f"links.{kind} must be one of {', '.join(LINK_RULES)}")
+        for kind in ("chinese", "concept")
+        if links.get(kind) not in LINK_RULES
+    ]
+    if not isinstance(links.get("reason"), str) or not links["reason"].strip():
+        problems.append(Diagnostic("E-GLOSS-SCHEMA", where, "links.reason must say why"))
+    if problems:
+        raise BuildError(problems)
+    return LinkPolicy(links["chinese"], links["concept"], normalise_text(" ".join(links["reason"].split())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +220,7 @@ def find_occurrences(
     document: Document,
     source_name: str,
     glossary_path: Path,
+    policy: LinkPolicy,
     avoid: dict[str, list[tuple[int, int]]] | None = None,
 ) -> tuple[Occurrence, ...]:
     """Find every occurrence of every entry (longest match wins), check coverage, choose which to link.
@@ -225,20 +262,26 @@ def find_occurrences(
             )
     if problems:
         raise BuildError(problems)
-    return _choose_links(entries, found, document)
+    return _choose_links(entries, found, document, policy)
 
 
 def _choose_links(
-    entries: tuple[GlossaryEntry, ...], found: list[Occurrence], document: Document
+    entries: tuple[GlossaryEntry, ...], found: list[Occurrence], document: Document, policy: LinkPolicy
 ) -> tuple[Occurrence, ...]:
     kinds = {e.id: e.kind for e in entries}
     order = {b.id: n for n, b in enumerate(document.blocks)}
     section = {b.id: b.section for b in document.blocks}
-    seen: set[tuple[str, str]] = set()
+    seen_in_chapter: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     out = []
     for o in sorted(found, key=lambda o: (order[o.block], o.start)):
-        first_in_chapter = (o.entry, section[o.block]) not in seen
-        seen.add((o.entry, section[o.block]))
-        link = kinds[o.entry] == "chinese" or first_in_chapter
+        rule = policy.rule(kinds[o.entry])
+        link = (
+            rule == "every-occurrence"
+            or (rule == "first-in-chapter" and (o.entry, section[o.block]) not in seen_in_chapter)
+            or (rule == "first-in-edition" and o.entry not in seen)
+        )
+        seen_in_chapter.add((o.entry, section[o.block]))
+        seen.add(o.entry)
         out.append(Occurrence(o.entry, o.block, o.start, o.end, linked=link))
     return tuple(out)

@@ -30,7 +30,7 @@ from .decisions import load_decisions
 from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition
 from .emit import emit, write_files
-from .glossary import check_pinyin, find_occurrences, load_glossary
+from .glossary import check_pinyin, find_occurrences, load_glossary, load_link_policy
 from .pages import Page, render_pages
 from .repair import load_glyph_table, repair
 from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
@@ -80,12 +80,13 @@ def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
         cited_ranges: dict[str, list[tuple[int, int]]] = {}
         for c in citations:
             cited_ranges.setdefault(c.block, []).append((c.start, c.end))
-        occurrences = find_occurrences(entries, document, config.source_name, config.glossary, cited_ranges)
+        policy = load_link_policy(config.glossary)
+        occurrences = find_occurrences(entries, document, config.source_name, config.glossary, policy, cited_ranges)
     with t("check"):
         coverage = measure(document, load_wordlist(config.wordlist))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the source's bytes: read_source decodes strictly
     return Edition(
-        config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict(), digest
+        config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict(), digest, policy
     )
 
 

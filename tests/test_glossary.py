@@ -47,7 +47,7 @@ def test_a_missing_entry_is_named_with_its_place(config: Config, tmp_path: Path,
 
     path = _write(tmp_path, config, drop)
     with pytest.raises(BuildError) as err:
-        find_occurrences(load_glossary(path), edition.document, "src.txt", path)
+        find_occurrences(load_glossary(path), edition.document, "src.txt", path, edition.link_policy)
     (diag,) = err.value.diagnostics
     assert diag.code == "E-GLOSS-MISSING"
     assert "bu kan yi ji" in diag.message
@@ -60,7 +60,7 @@ def test_an_entry_whose_term_never_occurs_is_reported(config: Config, tmp_path: 
 
     path = _write(tmp_path, config, add)
     with pytest.raises(BuildError) as err:
-        find_occurrences(load_glossary(path), edition.document, "src.txt", path)
+        find_occurrences(load_glossary(path), edition.document, "src.txt", path, edition.link_policy)
     assert err.value.codes == {"E-GLOSS-UNUSED"}
     assert "ghost" in str(err.value)
 
@@ -116,3 +116,45 @@ def test_ids_come_from_data_not_display_text(config: Config) -> None:
     entries = load_glossary(config.glossary)
     changed = tuple(replace(e, term=e.term.upper()) for e in entries)
     assert [e.id for e in changed] == [e.id for e in entries]
+
+
+def test_the_link_policy_is_data_and_each_rule_does_what_it_says(config: Config, edition: Edition) -> None:
+    """``links:`` in glossary.yaml decides which occurrences are linked; the glossary page prints its reason."""
+    from dataclasses import replace as swap
+
+    from build_scripts.glossary import LinkPolicy, load_link_policy
+
+    policy = load_link_policy(config.glossary)
+    assert (policy.chinese, policy.concept) == ("every-occurrence", "first-in-chapter")
+    entries = load_glossary(config.glossary)
+    kinds = {e.id: e.kind for e in entries}
+    section = {b.id: b.section for b in edition.document.blocks}
+
+    def linked(p: LinkPolicy) -> list[tuple[str, str, bool]]:
+        found = find_occurrences(entries, edition.document, "src.txt", config.glossary, p)
+        return [(o.entry, section[o.block], o.linked) for o in found]
+
+    for rule, expect in (("never", 0), ("first-in-edition", len({e for e, _, _ in linked(policy)}))):
+        got = linked(swap(policy, chinese=rule, concept=rule))
+        assert sum(1 for *_, is_linked in got if is_linked) == expect, rule
+    chapters = linked(swap(policy, chinese="first-in-chapter"))
+    assert sum(1 for *_, is_linked in chapters if is_linked) == len({(e, s) for e, s, _ in chapters})
+    every = linked(policy)
+    assert all(is_linked for e, _, is_linked in every if kinds[e] == "chinese")
+    from build_scripts.pages import render_pages
+
+    page = next(p for p in render_pages(edition) if p.spec.id == "glossary")
+    assert " ".join(policy.reason.split()) in " ".join(page.markdown.split())
+
+
+def test_a_link_policy_that_is_not_a_rule_is_a_coded_error(config: Config, tmp_path: Path) -> None:
+    from build_scripts.glossary import load_link_policy
+
+    path = tmp_path / "glossary.yaml"
+    path.write_text(
+        config.glossary.read_text(encoding="utf-8").replace("concept: first-in-chapter", "concept: sometimes"),
+        encoding="utf-8",
+    )
+    with pytest.raises(BuildError) as raised:
+        load_link_policy(path)
+    assert raised.value.codes == {"E-GLOSS-SCHEMA"} and "links.concept" in str(raised.value)
