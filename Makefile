@@ -16,6 +16,7 @@ BUILD_DEBS += fonts-dejavu-core    # DejaVu Serif and Sans, roman and bold: the 
 BUILD_DEBS += fonts-dejavu-extra   # DejaVu Serif italic and bold italic, DejaVu Sans oblique
 TEST_DEBS :=
 TEST_DEBS += chromium              # browser tests drive Debian's Chromium through Playwright
+TEST_DEBS += libatomic1            # Playwright's bundled Node.js driver links libatomic (not in a minimal Debian)
 TEST_DEBS += poppler-utils         # pdftoppm renders PDF pages to PNG for review (make review)
 
 .PHONY: build test serve review bench lint fonts clean constraints print-debs system-deps-venv system-deps-build system-deps-test

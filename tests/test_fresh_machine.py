@@ -99,7 +99,7 @@ def python_base() -> set[str]:
     """Packages of the libraries the Python interpreter and its standard extension modules link."""
     dynload = Path(sysconfig.get_config_var("DESTSHARED"))  # the base interpreter's, not the venv's
     files = [Path(sys.executable).resolve(), *dynload.glob("*.so")]
-    libraries = set()
+    libraries = {str(f) for f in files}  # on Debian's python3 these belong to libpython3.11-stdlib & co.
     for f in files:
         out = subprocess.run(["ldd", str(f)], capture_output=True, text=True).stdout
         libraries |= {m.group(1) for m in re.finditer(r"=> (/\S+)", out)}
@@ -154,3 +154,19 @@ def test_every_python_distribution_is_pinned() -> None:
         if pins.get(name) != dist.version:
             unpinned.append(f"{name}=={dist.version} (constraints: {pins.get(name)})")
     assert not unpinned, f"run `make constraints`: {unpinned}"
+
+
+def test_the_test_tools_find_every_library_they_link() -> None:
+    """Playwright's bundled Node.js driver is a binary from PyPI: every library it links must be installed
+    by the Makefile (or come with what it installs). A fresh Debian lacked libatomic1, which gcc had
+    pulled in on the development machines, and every browser test failed with a closed driver pipe."""
+    import playwright
+
+    node = Path(playwright.__file__).parent / "driver" / "node"
+    out = subprocess.run(["ldd", str(node)], capture_output=True, text=True, check=True).stdout
+    assert "not found" not in out, out
+    linked = {m.group(1) for m in re.finditer(r"=> (/\S+)", out)}
+    build_debs, test_debs = makefile_debs()
+    allowed = closure(build_debs | test_debs) | closure(system_base() | python_base())
+    stray = {path: pkg for path in sorted(linked) if (pkg := owner(path)) and pkg not in allowed}
+    assert not stray, f"the Playwright driver links libraries the Makefile does not install: {stray}"
