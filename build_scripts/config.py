@@ -77,6 +77,7 @@ class EditionInfo:
     title: str
     short_title: str
     editors: str
+    """The corporate editor (a project's name, written whole in every citation form)."""
     version: str
     date: str
     """ISO date of this version; also the PDF's date. Never taken from the clock."""
@@ -91,7 +92,22 @@ class Metadata:
 
     def as_extra(self) -> dict[str, Any]:
         """Plain dicts for MkDocs' ``config.extra`` (templates and ``tojson``)."""
-        return {"article": asdict(self.article), "edition": asdict(self.edition)}
+        edition = asdict(self.edition) | {"description": self.edition_description()}
+        return {"article": asdict(self.article), "edition": edition}
+
+    def edition_description(self) -> str:
+        """One sentence on what the edition is, naming the article it edits by its DOI.
+
+        Reference managers have no field for "edition of" (Zotero drops ``dc:relation``), so the
+        edition's relation to the DOI travels in its abstract (HTML ``og:description``), its CSL and
+        RIS notes and CITATION.cff's ``abstract``; the DOI is never given as the edition's own.
+        """
+        a, e = self.article, self.edition
+        return (
+            f"A repaired reading edition of the author’s accepted manuscript of {a.author}, “{a.title}”, "
+            f"{a.journal} {a.volume}({a.issue}), {a.year}, pp. {a.first_page}–{a.last_page}, "
+            f"https://doi.org/{a.doi}. Version {e.version}, {e.date}."
+        )
 
 
 @dataclass(frozen=True, slots=True)
