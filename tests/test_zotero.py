@@ -125,7 +125,10 @@ def test_reader_reproduces_the_import_the_issue_reported() -> None:
 
 
 def test_reader_splits_an_uncommaed_corporate_name_as_zotero_does() -> None:
-    head = '<head><meta property="og:type" content="book"><meta name="citation_editor" content="Edney Soft Power Project"></head>'
+    head = (
+        '<head><meta property="og:type" content="book">'
+        '<meta name="citation_editor" content="Edney Soft Power Project"></head>'
+    )
     item = zotero_item(head, "https://x.test/")
     assert item is not None
     assert item["creators"] == [{"lastName": "Project", "firstName": "Edney Soft Power", "creatorType": "editor"}]

@@ -279,6 +279,11 @@ def _highwire(tags: list[tuple[str, str]], name: str, all_values: bool = False) 
     return ", ".join(values) if all_values else values[0]
 
 
+def _all(tags: list[tuple[str, str]], name: str) -> list[str]:
+    """``getContent``: every value of the tags whose name ends with ``name``."""
+    return [v for t, v in tags if t.endswith(name)]
+
+
 def zotero_item(page_html: str, location: str) -> dict[str, Any] | None:
     """The item Zotero's Embedded Metadata translator saves from ``page_html`` found at ``location``.
 
@@ -292,10 +297,8 @@ def zotero_item(page_html: str, location: str) -> dict[str, Any] | None:
     unmapped = sorted({t for t, _ in hw if t.startswith("citation_")} - HIGHWIRE_MAPPINGS.keys() - HANDLED_SEPARATELY)
     if unmapped:
         raise UnmirroredTag(f"no rule mirrored for {unmapped}")
-    if rdf:
-        item_type = hw_type or rdf_type(rdf, hw_guess or "webpage")
-    else:
-        item_type = hw_type or hw_guess
+    # with RDF statements, a page with no other type defaults to webpage
+    item_type = hw_type or (rdf_type(rdf, hw_guess or "webpage") if rdf else hw_guess)
     if not item_type:
         return None
     item: dict[str, Any] = {"itemType": item_type, "creators": [], "attachments": []}
@@ -313,8 +316,8 @@ def zotero_item(page_html: str, location: str) -> dict[str, Any] | None:
         value = _highwire(hw, name, all_values=key in ("ISSN", "ISBN"))
         if value and value.strip():
             item[key] = trim_internal(value)
-    authors = [v for t, v in hw if t.endswith("citation_author")] or [v for t, v in hw if t.endswith("citation_authors")]
-    editors = [v for t, v in hw if t.endswith("citation_editor")] or [v for t, v in hw if t.endswith("citation_editors")]
+    authors = _all(hw, "citation_author") or _all(hw, "citation_authors")
+    editors = _all(hw, "citation_editor") or _all(hw, "citation_editors")
     creators = highwire_creators(authors, "author") + highwire_creators(editors, "editor")
     if creators:
         item["creators"] = creators
