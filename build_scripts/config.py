@@ -89,11 +89,13 @@ class EditionInfo:
 class Metadata:
     article: Article
     edition: EditionInfo
+    proper_nouns: tuple[str, ...] = ()
+    """Words in the titles that keep their capital in every style (BibTeX braces, CSL nocase)."""
 
     def as_extra(self) -> dict[str, Any]:
         """Plain dicts for MkDocs' ``config.extra`` (templates and ``tojson``)."""
         edition = asdict(self.edition) | {"description": self.edition_description()}
-        return {"article": asdict(self.article), "edition": edition}
+        return {"article": asdict(self.article), "edition": edition, "proper_nouns": list(self.proper_nouns)}
 
     def edition_description(self) -> str:
         """One sentence on what the edition is, naming the article it edits by its DOI.
@@ -268,7 +270,11 @@ def _metadata(path: Path, problems: list[Diagnostic]) -> Metadata | None:
             problems.append(
                 Diagnostic("E-METADATA-URL", Location(str(path)), f"{name} {value!r} is not a well-formed value")
             )
-    return Metadata(article, edition)
+    nouns = data.get("proper_nouns", [])
+    if not isinstance(nouns, list) or not all(isinstance(n, str) and n for n in nouns):
+        problems.append(Diagnostic("E-METADATA-TYPE", Location(str(path)), "proper_nouns must be a list of text"))
+        nouns = []
+    return Metadata(article, edition, tuple(nouns))
 
 
 def _record(cls: Any, data: dict[str, Any], section: str, path: Path, problems: list[Diagnostic]) -> Any:
