@@ -51,6 +51,7 @@ def on_config(config: Any) -> Any:
     extra = project.metadata.as_extra()
     config.extra["article"] = extra["article"]
     config.extra["abstract"] = _abstract(Path(config.docs_dir))
+    config.extra["proper_nouns"] = extra["proper_nouns"]
     config.extra["cite_kinds"] = {
         **{f"{page.slug}.md": "article" for page in project.pages if page not in project.back},
         **{f"{page.slug}.md": "edition" for page in project.back},
