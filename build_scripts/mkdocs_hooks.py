@@ -47,7 +47,7 @@ def on_config(config: Any) -> Any:
     logging.getLogger("jieba").setLevel(logging.WARNING)
     project = load_config(Path(config.config_file_path).resolve().parent)
     config.nav = [{html.escape(title): path} for entry in project.nav() for title, path in entry.items()]
-    config.site_author = project.metadata.edition.editors  # <meta name="author">: the editor, from metadata.yaml
+    config.site_author = html.escape(project.metadata.edition.editors)  # Material prints it raw in <meta name="author">
     extra = project.metadata.as_extra()
     config.extra["article"] = extra["article"]
     config.extra["abstract"] = _abstract(Path(config.docs_dir))
