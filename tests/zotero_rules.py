@@ -23,6 +23,9 @@ code is copied; each function names the translator function whose rules it resta
   the abstract, ``link rel=canonical`` or the address as the URL, each only when still missing.
 * ``finalDataCleanup``: automatic tags dropped; a DOI on a type without a DOI field goes to Extra.
 
+Not restated, because no page of ours can trigger them: the Spanish-surname and case-fixing
+branches of ``processHighwireCreators``, the WordPress/Blogger ``generator`` and parse.ly rules,
+byline guessing (our pages always give creators), ``citation_pmid``, and RDF ``isPartOf`` containers.
 A prefixed tag whose property this reader does not know makes :func:`zotero_item` fail, so a new
 tag on a page cannot be silently ignored by the tests.
 """
