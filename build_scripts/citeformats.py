@@ -16,6 +16,7 @@ markup and gets plain text. A field this module does not know stops the build
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from pybtex.database import BibliographyData, Entry, Person, parse_string
 from pybtex.richtext import BaseMultipartText, Protected, String, Text
 
 from .bibliography import Bibliography
+from .config import Metadata
 
 CSL_TYPES = {"article": "article-journal", "book": "book", "incollection": "chapter", "misc": "article"}
 """BibTeX entry type → CSL type (``misc`` → CSL's generic ``article``, which every CSL 1.0 processor knows)."""
@@ -296,3 +298,108 @@ def ris_text(bib: Bibliography) -> str:
     """``downloads/references.ris``: RIS records (UTF-8), the form EndNote, Mendeley and Zotero import."""
     records = ["\n".join(ris_record(key, entry)) for key, entry in load_entries(bib)]
     return "\n\n".join(records) + "\n"
+
+
+# --- the edition itself ----------------------------------------------------------------------------
+#
+# ``downloads/edition-citation.{bib,json,ris}``: the edition as its own work, in the form
+# CITATION.cff prefers and the edition's pages give Zotero: an edited book whose author is the
+# article's author and whose editor is the corporate editor, with the version, the date and the
+# URL. The article's DOI is not the edition's: it is named in the note (CSL ``note``, RIS ``N1``,
+# BibTeX ``note``) as the work the edition edits.
+
+EDITION_KEY = "edney2015edition"
+"""Citation key of the edition (BibTeX key, CSL ``id``, RIS ``ID``), the same in every form."""
+
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_"}
+LATEX_SPECIALS |= {"{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def latex_escape(text: str) -> str:
+    """Text as a BibTeX field value: LaTeX's special characters escaped (UTF-8 kept as it is)."""
+    return "".join(LATEX_SPECIALS.get(ch, ch) for ch in text)
+
+
+def _nouns_pattern(nouns: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted(nouns, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b") if words else None
+
+
+def bibtex_title(title: str, nouns: Iterable[str]) -> str:
+    """A title for BibTeX: escaped, each proper noun brace-protected (``{China}``)."""
+    pattern = _nouns_pattern(nouns)
+    escaped = latex_escape(title)
+    return pattern.sub(r"{\1}", escaped) if pattern else escaped
+
+
+def csl_title(title: str, nouns: Iterable[str]) -> str:
+    """A title for CSL-JSON: each proper noun in ``<span class="nocase">``."""
+    pattern = _nouns_pattern(nouns)
+    return pattern.sub(r'<span class="nocase">\1</span>', title) if pattern else title
+
+
+def edition_csl(meta: Metadata) -> dict[str, Any]:
+    """The edition as one CSL-JSON item (type ``book``: author, corporate editor, version, date, URL).
+
+    The version goes in ``edition`` ("Version 1.0.0"), as Zotero's import of the edition's pages has
+    it; CSL's ``version`` too would print twice in APA, and not at all in Harvard.
+    """
+    a, e = meta.article, meta.edition
+    year, month, day = (int(part) for part in e.date.split("-"))
+    return {
+        "id": EDITION_KEY,
+        "type": "book",
+        "title": csl_title(e.title, meta.proper_nouns),
+        "author": [{"family": a.author_family, "given": a.author_given}],
+        "editor": [{"literal": e.editors}],
+        "edition": f"Version {e.version}",
+        "issued": {"date-parts": [[year, month, day]]},
+        "URL": e.site_url,
+        "language": "en",
+        "note": meta.edition_description(),
+    }
+
+
+def edition_csl_json_text(meta: Metadata) -> str:
+    """``downloads/edition-citation.json``: the edition as CSL-JSON (one array of one item)."""
+    return json.dumps([edition_csl(meta)], ensure_ascii=False, indent=1) + "\n"
+
+
+def edition_bibtex_text(meta: Metadata) -> str:
+    """``downloads/edition-citation.bib``: the edition as a BibTeX ``@book`` (biblatex reads ``version``, ``date``)."""
+    a, e = meta.article, meta.edition
+    year = e.date[:4]
+    fields = [
+        ("author", f"{latex_escape(a.author_family)}, {latex_escape(a.author_given)}"),
+        ("editor", "{" + latex_escape(e.editors) + "}"),
+        ("title", bibtex_title(e.title, meta.proper_nouns)),
+        ("version", latex_escape(e.version)),
+        ("year", year),
+        ("date", e.date),
+        ("url", e.site_url),
+        ("language", "english"),
+        ("note", latex_escape(meta.edition_description())),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@book{{{EDITION_KEY},\n{body}\n}}\n"
+
+
+def edition_ris_text(meta: Metadata) -> str:
+    """``downloads/edition-citation.ris``: the edition as a RIS ``BOOK`` record (``ED`` editor, ``ET`` version)."""
+    a, e = meta.article, meta.edition
+    lines = [
+        "TY  - BOOK",
+        f"ID  - {EDITION_KEY}",
+        f"AU  - {a.author_family}, {a.author_given}",
+        f"ED  - {e.editors}",
+        f"TI  - {e.title}",
+        f"ET  - Version {e.version}",
+        f"PY  - {e.date[:4]}",
+        f"DA  - {e.date.replace('-', '/')}/",
+        f"UR  - {e.site_url}",
+        "LA  - en",
+        f"AB  - {meta.edition_description()}",
+        f"N1  - {meta.edition_description()}",
+        "ER  - ",
+    ]
+    return "\n".join(lines) + "\n"

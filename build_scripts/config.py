@@ -77,6 +77,7 @@ class EditionInfo:
     title: str
     short_title: str
     editors: str
+    """The corporate editor (a project's name, written whole in every citation form)."""
     version: str
     date: str
     """ISO date of this version; also the PDF's date. Never taken from the clock."""
@@ -88,10 +89,27 @@ class EditionInfo:
 class Metadata:
     article: Article
     edition: EditionInfo
+    proper_nouns: tuple[str, ...] = ()
+    """Words in the titles that keep their capital in every style (BibTeX braces, CSL nocase)."""
 
     def as_extra(self) -> dict[str, Any]:
         """Plain dicts for MkDocs' ``config.extra`` (templates and ``tojson``)."""
-        return {"article": asdict(self.article), "edition": asdict(self.edition)}
+        edition = asdict(self.edition) | {"description": self.edition_description()}
+        return {"article": asdict(self.article), "edition": edition, "proper_nouns": list(self.proper_nouns)}
+
+    def edition_description(self) -> str:
+        """One sentence on what the edition is, naming the article it edits by its DOI.
+
+        Reference managers have no field for "edition of" (Zotero drops ``dc:relation``), so the
+        edition's relation to the DOI travels in its abstract (HTML ``og:description``), its CSL and
+        RIS notes and CITATION.cff's ``abstract``; the DOI is never given as the edition's own.
+        """
+        a, e = self.article, self.edition
+        return (
+            f"A repaired reading edition of the author’s accepted manuscript of {a.author}, “{a.title}”, "
+            f"{a.journal} {a.volume}({a.issue}), {a.year}, pp. {a.first_page}–{a.last_page}, "
+            f"https://doi.org/{a.doi}. Version {e.version}, {e.date}."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +270,11 @@ def _metadata(path: Path, problems: list[Diagnostic]) -> Metadata | None:
             problems.append(
                 Diagnostic("E-METADATA-URL", Location(str(path)), f"{name} {value!r} is not a well-formed value")
             )
-    return Metadata(article, edition)
+    nouns = data.get("proper_nouns", [])
+    if not isinstance(nouns, list) or not all(isinstance(n, str) and n for n in nouns):
+        problems.append(Diagnostic("E-METADATA-TYPE", Location(str(path)), "proper_nouns must be a list of text"))
+        nouns = []
+    return Metadata(article, edition, tuple(nouns))
 
 
 def _record(cls: Any, data: dict[str, Any], section: str, path: Path, problems: list[Diagnostic]) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .bibliography import bibtex_text
-from .citeformats import csl_json_text, ris_text
+from .citeformats import csl_json_text, edition_bibtex_text, edition_csl_json_text, edition_ris_text, ris_text
 from .edition import Edition
 from .model import Block
 
@@ -83,6 +83,9 @@ def emit(edition: Edition, pages: tuple[Page, ...]) -> dict[str, str]:
         "downloads/references.bib": bibtex_text(edition.bibliography),
         "downloads/references.json": csl_json_text(edition.bibliography),
         "downloads/references.ris": ris_text(edition.bibliography),
+        "downloads/edition-citation.bib": edition_bibtex_text(edition.config.metadata),
+        "downloads/edition-citation.json": edition_csl_json_text(edition.config.metadata),
+        "downloads/edition-citation.ris": edition_ris_text(edition.config.metadata),
     }
 
 

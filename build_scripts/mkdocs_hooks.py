@@ -6,6 +6,13 @@ page list, so no title or slug is typed twice, and puts the article and edition 
 ``config.extra``, where the templates read them for the ``citation_*`` tags, the JSON-LD and the
 "Cite this" controls.
 
+Which record a page's citation metadata describes is decided here, once: the front page and the
+chapters carry the article (``article``), the edition's own pages (references, glossary, about,
+apparatus, downloads) carry the edition (``edition``); a page the hook does not know, such as
+404.html, gets none. ``on_page_context`` puts that kind, and a chapter's ¶ range from its front
+matter, into the template context as ``cite``. The article's abstract is the edition model's
+abstract block, read from the generated ``downloads/edition.json``.
+
 Editorial data is input, not markup: values that Material prints without escaping (navigation
 titles, the page's ``<title>`` and ``meta description`` from front matter) are HTML-escaped here;
 the edition's own templates escape what they print (``| e``, ``tojson``).
@@ -19,6 +26,7 @@ swap, so a published site never carries a placeholder.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import sys
 from pathlib import Path
@@ -39,10 +47,26 @@ def on_config(config: Any) -> Any:
     logging.getLogger("jieba").setLevel(logging.WARNING)
     project = load_config(Path(config.config_file_path).resolve().parent)
     config.nav = [{html.escape(title): path} for entry in project.nav() for title, path in entry.items()]
+    config.site_author = html.escape(project.metadata.edition.editors)  # Material prints it raw in <meta name="author">
     extra = project.metadata.as_extra()
     config.extra["article"] = extra["article"]
+    config.extra["abstract"] = _abstract(Path(config.docs_dir))
+    config.extra["proper_nouns"] = extra["proper_nouns"]
+    config.extra["cite_kinds"] = {
+        **{f"{page.slug}.md": "article" for page in project.pages if page not in project.back},
+        **{f"{page.slug}.md": "edition" for page in project.back},
+    }
     config.extra["edition"] = {**extra["edition"], "pdf": LATE_DOWNLOADS[0], "offline": LATE_DOWNLOADS[1]}
     return config
+
+
+def _abstract(docs_dir: Path) -> str:
+    """The abstract's text as the edition model gives it (``""`` before the first emit)."""
+    path = docs_dir / "downloads" / "edition.json"
+    if not path.is_file():
+        return ""
+    blocks = json.loads(path.read_text(encoding="utf-8"))["blocks"]
+    return next((str(b["text"]) for b in blocks if b["kind"] == "abstract"), "")
 
 
 def on_files(files: Files, config: Any) -> Files:
@@ -69,4 +93,9 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
     elif path.endswith(".html"):
         path = path[: -len(".html")] + "/"
     page.canonical_url = config.site_url + path
+    paragraphs = page.meta.get("paragraphs")
+    context["cite"] = {
+        "kind": config.extra["cite_kinds"].get(page.file.src_uri),
+        "paragraphs": paragraphs if isinstance(paragraphs, str) else "",
+    }
     return context

@@ -221,7 +221,7 @@ def test_cite_paragraph_copies_the_citation(
     slug = chapter_slug(edition, block_id)
     clipboard_page.goto(site_server + f"{slug}/")
     number = block_id[1:]
-    button = clipboard_page.get_by_role("button", name=f"Copy citation of paragraph {number}", exact=True)
+    button = clipboard_page.get_by_role("button", name=f"Cite paragraph {number}", exact=True)
     assert button.evaluate("b => b.closest('p.para').id") == block_id
     button.click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
@@ -236,7 +236,7 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
 ) -> None:
     slug = chapter_slug(edition, "p17")
     clipboard_page.goto(site_server + f"{slug}/")
-    button = clipboard_page.get_by_role("button", name="Copy BibTeX of paragraph 17", exact=True)
+    button = clipboard_page.get_by_role("button", name="BibTeX for paragraph 17", exact=True)
     button.focus()
     clipboard_page.keyboard.press("Enter")
     clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
@@ -246,6 +246,8 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
     assert f"doi = {{{a['doi']}}}" in copied
     assert f"url = {{{config.metadata.edition.site_url}{slug}/#p17}}" in copied
     assert "¶17 [ms. 11]" in copied
+    assert "{China}" in copied and "{{China}}" not in copied  # brace-protected once, as in references.bib
+    assert f"Read in: {config.metadata.edition.title}, ed. {config.metadata.edition.editors}," in copied
 
 
 def test_cite_chapter_copies_the_chapter_citation(
@@ -253,11 +255,53 @@ def test_cite_chapter_copies_the_chapter_citation(
 ) -> None:
     chapter = edition.document.chapters[1]
     clipboard_page.goto(site_server + f"{chapter.slug}/")
-    clipboard_page.get_by_role("button", name="Copy citation of this page", exact=True).click()
+    clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
     url = f"{config.metadata.edition.site_url}{chapter.slug}/"
-    assert copied == expected_citation(config, f"“{chapter.title}”", url)
+    numbers = [b.number for b in chapter.blocks if b.number]
+    where = f"“{chapter.title}”, ¶{numbers[0]}–{numbers[-1]}"
+    assert copied == expected_citation(config, where, url)
+
+
+@pytest.mark.parametrize("slug", ["references", "glossary", "about", "apparatus", "downloads"])
+def test_cite_on_the_editions_own_pages_cites_the_edition(
+    clipboard_page: Any, site_server: str, config: Config, slug: str
+) -> None:
+    a, ed = config.metadata.article, config.metadata.edition
+    spec = next(p for p in config.back if p.slug == slug)
+    clipboard_page.goto(site_server + f"{slug}/")
+    clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
+    clipboard_page.wait_for_function("() => document.querySelector('.cite-text[data-copied]') !== null")
+    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    url = f"{ed.site_url}{slug}/"
+    assert copied == (
+        f"{a.author}, {ed.title}, ed. {ed.editors}, version {ed.version} ({ed.date}), “{spec.title}”, {url}."
+    )
+    assert a.journal not in copied and a.doi not in copied
+    clipboard_page.get_by_role("button", name="BibTeX for this page", exact=True).click()
+    clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
+    bib = clipboard_page.evaluate("navigator.clipboard.readText()")
+    assert bib.startswith("@book{edney2015edition,") and f"editor = {{{{{ed.editors}}}}}" in bib
+    assert f"version = {{{ed.version}}}" in bib and f"url = {{{url}}}" in bib and "{China}" in bib
+
+
+def test_every_cite_buttons_accessible_name_begins_with_its_visible_label(
+    page: Any, site_server: str, edition: Edition
+) -> None:
+    """WCAG 2.5.3 (label in name): speech users say what they see, "Cite", "BibTeX"."""
+    for slug in (chapter_slug(edition, "p17"), "glossary"):
+        page.goto(site_server + f"{slug}/")
+        pairs = page.evaluate(
+            """() => Array.from(document.querySelectorAll('button.cite-button')).map(b => {
+                 const visible = Array.from(b.childNodes).filter(n => n.nodeType === 3)
+                   .map(n => n.textContent).join('').trim();
+                 return [visible, b.getAttribute('aria-label') || b.textContent.trim()];
+               })"""
+        )
+        assert pairs, slug
+        for visible, name in pairs:
+            assert visible in ("Cite", "BibTeX") and name.startswith(visible + " "), (slug, visible, name)
 
 
 def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, edition: Edition) -> None:
@@ -267,7 +311,7 @@ def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, 
     )
     slug = chapter_slug(edition, "p17")
     page.goto(site_server + f"{slug}/")
-    page.get_by_role("button", name="Copy citation of paragraph 17", exact=True).click()
+    page.get_by_role("button", name="Cite paragraph 17", exact=True).click()
     copied = page.evaluate("window.__copied")
     assert copied and copied.endswith(f"{slug}/#p17.") and "¶17 [ms. 11]" in copied
 

@@ -166,7 +166,11 @@ def test_templates_get_the_metadata_from_its_one_source(config: Config) -> None:
     assert cfg.extra["edition"]["site_url"] == config.metadata.edition.site_url == cfg["site_url"]
 
 
-def test_every_page_has_highwire_citation_tags(built_site: Path, config: Config, base: str) -> None:
+def article_slugs(config: Config) -> list[str]:
+    return ["index", *(c.slug for c in config.chapters)]
+
+
+def test_article_pages_have_highwire_citation_tags(built_site: Path, config: Config, base: str) -> None:
     a = asdict(config.metadata.article)
     expected = {
         "citation_title": [a["title"]],
@@ -180,20 +184,26 @@ def test_every_page_has_highwire_citation_tags(built_site: Path, config: Config,
         "citation_doi": [a["doi"]],
         "citation_issn": [a["issn"]],
         "citation_keywords": list(a["keywords"]),
-        "citation_pdf_url": [base + PDF],
     }
-    for slug in page_slugs(config):
+    for slug in article_slugs(config):
         tags: dict[str, list[str]] = {}
         for name, content in head(built_site, slug).meta:
             tags.setdefault(name, []).append(content)
         for name, values in expected.items():
             assert tags.get(name) == values, (slug, name, tags.get(name))
         assert tags["citation_fulltext_html_url"] == [base + page_path(slug)]
+        assert "citation_pdf_url" not in tags and "citation_abstract_html_url" not in tags
 
 
-def test_every_page_has_scholarly_article_json_ld(built_site: Path, config: Config, base: str) -> None:
+def test_edition_pages_carry_no_article_tags(built_site: Path, config: Config) -> None:
+    for page in config.back:
+        names = {name for name, _ in head(built_site, page.slug).meta}
+        assert names == {"citation_author", "citation_editor", "citation_language"}, page.slug
+
+
+def test_article_pages_have_scholarly_article_json_ld(built_site: Path, config: Config, base: str) -> None:
     a = asdict(config.metadata.article)
-    for slug in page_slugs(config):
+    for slug in article_slugs(config):
         blocks = [json.loads(s) for s in head(built_site, slug).jsonld]
         assert len(blocks) == 1, slug
         ld = blocks[0]
@@ -206,6 +216,16 @@ def test_every_page_has_scholarly_article_json_ld(built_site: Path, config: Conf
         assert issue["isPartOf"]["isPartOf"]["name"] == a["journal"]
         assert ld["url"] == base + page_path(slug)
         assert ld["workExample"]["encoding"]["contentUrl"] == base + PDF
+
+
+def test_edition_pages_have_the_editions_json_ld(built_site: Path, config: Config, base: str) -> None:
+    ed, a = config.metadata.edition, config.metadata.article
+    for page in config.back:
+        (ld,) = [json.loads(s) for s in head(built_site, page.slug).jsonld]
+        assert ld["@type"] == "Book" and ld["name"] == ed.title and ld["version"] == ed.version
+        assert ld["editor"] == {"@type": "Organization", "name": ed.editors}
+        assert ld["isBasedOn"] == f"https://doi.org/{a.doi}" and ld["url"] == base
+        assert ld["mainEntityOfPage"] == base + page_path(page.slug)
 
 
 # --- CITATION.cff ----------------------------------------------------------------------------
@@ -233,6 +253,17 @@ def test_citation_cff_is_valid_cff_1_2_0_and_agrees_with_the_metadata(config: Co
         a["last_page"],
     )
     assert article["authors"][0]["family-names"] == a["author_family"]
+    assert cff["authors"] == [{"name": ed["editors"], "website": ed["site_url"]}]
+    assert " ".join(cff["abstract"].split()) == config.metadata.edition_description()
+    preferred = cff["preferred-citation"]
+    assert preferred["editors"] == [{"name": ed["editors"]}] and preferred["title"] == ed["title"]
+    assert preferred["authors"] == [{"family-names": a["author_family"], "given-names": a["author_given"]}]
+    assert (preferred["version"], preferred["date-released"], preferred["url"]) == (
+        ed["version"],
+        ed["date"],
+        ed["site_url"],
+    )
+    assert "doi" not in preferred and "doi" not in cff, "the article's DOI is not the edition's"
 
 
 def test_cff_schema_rejects_an_invalid_file() -> None:

@@ -25,38 +25,85 @@
     return first === last ? first : first + "–" + last;
   }
 
+  // Citation strings. `url` is the address being cited and the version comes from the metadata,
+  // so a versioned edition URL (issue 15) slots in without changing these functions.
+
   function articleLine(m) {
     var a = m.article;
     return a.author + ", “" + a.title + "”, " + a.journal + " " + a.volume + "(" + a.issue + "), " +
       a.year + ", pp. " + a.first_page + "–" + a.last_page + ", doi:" + a.doi;
   }
 
-  function editionLine(m) {
+  function editionTitle(m) {
     var e = m.edition;
-    return "in " + e.title + ", ed. " + e.editors + ", version " + e.version + " (" + e.date + ")";
+    return e.title + ", ed. " + e.editors + ", version " + e.version + " (" + e.date + ")";
   }
 
+  function editionLine(m) {
+    return "in " + editionTitle(m);
+  }
+
+  // On the edition's own pages (kind "edition") the work cited is the edition: the article's
+  // author's text, edited by the corporate editor; elsewhere it is the article, read in the edition.
   function citeText(m, where, url) {
+    if (m.kind === "edition") {
+      return m.article.author + ", " + editionTitle(m) + (where ? ", " + where : "") + ", " + url + ".";
+    }
     return articleLine(m) + (where ? ", " + where : "") + "; " + editionLine(m) + ", " + url + ".";
+  }
+
+  // Where a page-level citation points: a chapter by its heading and ¶ range, an edition page by
+  // its title, the front page (the whole article) by nothing.
+  function pageWhere(m) {
+    if (!m.page || m.page === m.article.title) return "";
+    return "“" + m.page + "”" + (m.paragraphs ? ", " + m.paragraphs : "");
+  }
+
+  function latex(text) {
+    return String(text).replace(/[\\{}&%$#_~^]/g, function (ch) {
+      return {"\\": "\\textbackslash{}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}[ch] || "\\" + ch;
+    });
+  }
+
+  // A title for BibTeX: escaped, and each proper noun of metadata.yaml braced ({China}), as
+  // bib/references.bib does, so that styles which lowercase titles keep the capital.
+  function bibTitle(m, title) {
+    var out = latex(title);
+    (m.proper_nouns || []).forEach(function (noun) {
+      var escaped = noun.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      out = out.replace(new RegExp("\\b(" + escaped + ")\\b", "g"), "{$1}");
+    });
+    return out;
   }
 
   function bibtex(m, where, url) {
     var a = m.article;
     var e = m.edition;
-    var note = (where ? where + ". " : "") + "Reading edition: " + e.title + ", version " + e.version +
-      " (" + e.date + ")";
-    return "@article{edney2015edition,\n" +
-      "  author = {" + a.author_family + ", " + a.author_given + "},\n" +
-      "  title = {" + a.title + "},\n" +
-      "  journal = {" + a.journal + "},\n" +
-      "  volume = {" + a.volume + "},\n" +
-      "  number = {" + a.issue.replace("–", "--") + "},\n" +
+    if (m.kind === "edition") {
+      return "@book{edney2015edition,\n" +
+        "  author = {" + latex(a.author_family) + ", " + latex(a.author_given) + "},\n" +
+        "  editor = {{" + latex(e.editors) + "}},\n" +
+        "  title = {" + bibTitle(m, e.title) + "},\n" +
+        "  version = {" + latex(e.version) + "},\n" +
+        "  year = {" + e.date.slice(0, 4) + "},\n" +
+        "  date = {" + e.date + "},\n" +
+        "  url = {" + url + "},\n" +
+        "  note = {" + latex((where ? where + ". " : "") + "Version " + e.version + ". Reading edition of " +
+          articleLine(m)) + "}\n}\n";
+    }
+    var note = (where ? where + ". " : "") + "Read in: " + editionTitle(m);
+    return "@article{edney2015,\n" +
+      "  author = {" + latex(a.author_family) + ", " + latex(a.author_given) + "},\n" +
+      "  title = {" + bibTitle(m, a.title) + "},\n" +
+      "  journal = {" + latex(a.journal) + "},\n" +
+      "  volume = {" + latex(a.volume) + "},\n" +
+      "  number = {" + latex(a.issue.replace("–", "--")) + "},\n" +
       "  pages = {" + a.first_page + "--" + a.last_page + "},\n" +
       "  year = {" + a.year + "},\n" +
       "  doi = {" + a.doi + "},\n" +
       "  issn = {" + a.issn + "},\n" +
       "  url = {" + url + "},\n" +
-      "  note = {" + note + "}\n}\n";
+      "  note = {" + latex(note) + "}\n}\n";
   }
 
   function copy(text, button) {
@@ -115,8 +162,9 @@
   function controls(m, where, url, subject) {
     var box = document.createElement("span");
     box.className = "cite-controls";
-    box.appendChild(control("text", "Copy citation of " + subject, function () { return citeText(m, where, url); }));
-    box.appendChild(control("bibtex", "Copy BibTeX of " + subject, function () { return bibtex(m, where, url); }));
+    // Each accessible name begins with the button's visible label (WCAG 2.5.3).
+    box.appendChild(control("text", "Cite " + subject, function () { return citeText(m, where, url); }));
+    box.appendChild(control("bibtex", "BibTeX for " + subject, function () { return bibtex(m, where, url); }));
     return box;
   }
 
@@ -134,7 +182,7 @@
     if (!m || !content || content.querySelector(".cite-controls")) return;
     var heading = content.querySelector("h1");
     if (heading) {
-      var where = m.page && m.page !== m.article.title ? "“" + m.page + "”" : "";
+      var where = pageWhere(m);
       var bar = document.createElement("p");
       bar.className = "cite-page";
       bar.appendChild(controls(m, where, m.url, "this page"));
