@@ -165,18 +165,22 @@ def load_config(root: Path = ROOT, **overrides: Path) -> Config:
         "mkdocs_yml": root / "mkdocs.yml",
     }
     paths.update(overrides)
-    problems: list[Diagnostic] = []
-    front, chapters, back = _pages(paths["chapters_file"], problems)
-    metadata = _metadata(paths["metadata_file"], problems)
-    if problems or metadata is None:
-        raise BuildError(problems)
+    (front, chapters, back), page_problems = _pages(paths["chapters_file"])
+    metadata, metadata_problems = _metadata(paths["metadata_file"])
+    if page_problems or metadata_problems or metadata is None:
+        raise BuildError(page_problems + metadata_problems)
     return Config(root=root, front=front, chapters=chapters, back=back, metadata=metadata, **paths)
 
 
 # --- chapters.yaml -------------------------------------------------------------------------------
 
 
-def _pages(path: Path, problems: list[Diagnostic]) -> tuple[PageSpec, tuple[ChapterSpec, ...], tuple[PageSpec, ...]]:
+Pages = tuple[PageSpec, tuple[ChapterSpec, ...], tuple[PageSpec, ...]]
+
+
+def _pages(path: Path) -> tuple[Pages, list[Diagnostic]]:
+    """(front, chapters, back) of chapters.yaml, and every problem found."""
+    problems: list[Diagnostic] = []
     data = load_yaml(path)
     code = "E-CHAPTERS-SCHEMA"
     chapters_data = mapping_entries(data, "chapters", path, code)
@@ -185,11 +189,11 @@ def _pages(path: Path, problems: list[Diagnostic]) -> tuple[PageSpec, tuple[Chap
     if not isinstance(front_data, dict):
         problems.append(Diagnostic(code, Location(str(path), data.get(LINE_KEY, 1)), "'front' must be a mapping"))
         front_data = {"id": "index", "slug": "index", "title": "Front matter"}
-    front = _page(front_data, path, problems, ("id", "slug", "title"))
+    front, found = _page(front_data, path)
+    problems += found
     chapters = []
     for entry in chapters_data:
-        _strings(entry, ("id", "slug", "heading", "reason"), path, problems)
-        _check_ids(entry, path, problems)
+        problems += _strings(entry, ("id", "slug", "heading", "reason"), path) + _check_ids(entry, path)
         for key in ("id", "slug", "heading"):
             if not entry.get(key):
                 problems.append(Diagnostic(code, Location(str(path), entry[LINE_KEY]), f"chapter lacks '{key}'"))
@@ -204,56 +208,61 @@ def _pages(path: Path, problems: list[Diagnostic]) -> tuple[PageSpec, tuple[Chap
         )
     if not chapters:
         problems.append(Diagnostic(code, Location(str(path), data.get(LINE_KEY, 1)), "no chapters"))
-    back = tuple(_page(e, path, problems, ("id", "slug", "title")) for e in back_data)
+    back = []
+    for entry in back_data:
+        page, found = _page(entry, path)
+        back.append(page)
+        problems += found
     pages = [front, *(PageSpec(c.id, c.slug, c.heading) for c in chapters), *back]
     for what in ("id", "slug"):
         values = [getattr(p, what) for p in pages]
         for value in sorted({v for v in values if values.count(v) > 1}):
             problems.append(Diagnostic(code, Location(str(path)), f"{what} {value!r} is used by more than one page"))
-    return front, tuple(chapters), back
+    return (front, tuple(chapters), tuple(back)), problems
 
 
-def _page(entry: dict[str, Any], path: Path, problems: list[Diagnostic], keys: tuple[str, ...]) -> PageSpec:
-    _strings(entry, keys, path, problems)
-    _check_ids(entry, path, problems)
-    for key in keys:
-        if not entry.get(key):
-            problems.append(
-                Diagnostic("E-CHAPTERS-SCHEMA", Location(str(path), entry.get(LINE_KEY, 0)), f"page lacks '{key}'")
-            )
-    return PageSpec(id=str(entry.get("id", "")), slug=str(entry.get("slug", "")), title=str(entry.get("title", "")))
+def _page(entry: dict[str, Any], path: Path) -> tuple[PageSpec, list[Diagnostic]]:
+    keys = ("id", "slug", "title")
+    problems = _strings(entry, keys, path) + _check_ids(entry, path)
+    problems += [
+        Diagnostic("E-CHAPTERS-SCHEMA", Location(str(path), entry.get(LINE_KEY, 0)), f"page lacks '{key}'")
+        for key in keys
+        if not entry.get(key)
+    ]
+    page = PageSpec(id=str(entry.get("id", "")), slug=str(entry.get("slug", "")), title=str(entry.get("title", "")))
+    return page, problems
 
 
-def _strings(entry: dict[str, Any], keys: tuple[str, ...], path: Path, problems: list[Diagnostic]) -> None:
-    for key in keys:
-        if key in entry and not isinstance(entry[key], str):
-            problems.append(
-                Diagnostic(
-                    "E-CHAPTERS-SCHEMA",
-                    Location(str(path), entry.get(LINE_KEY, 0)),
-                    f"'{key}' must be text, found {type(entry[key]).__name__}",
-                )
-            )
+def _strings(entry: dict[str, Any], keys: tuple[str, ...], path: Path) -> list[Diagnostic]:
+    return [
+        Diagnostic(
+            "E-CHAPTERS-SCHEMA",
+            Location(str(path), entry.get(LINE_KEY, 0)),
+            f"'{key}' must be text, found {type(entry[key]).__name__}",
+        )
+        for key in keys
+        if key in entry and not isinstance(entry[key], str)
+    ]
 
 
-def _check_ids(entry: dict[str, Any], path: Path, problems: list[Diagnostic]) -> None:
-    for key in ("id", "slug"):
-        if entry.get(key):
-            problems += check_id(entry[key], key, Location(str(path), entry.get(LINE_KEY, 0)))
+def _check_ids(entry: dict[str, Any], path: Path) -> list[Diagnostic]:
+    where = Location(str(path), entry.get(LINE_KEY, 0))
+    return [d for key in ("id", "slug") if entry.get(key) for d in check_id(entry[key], key, where)]
 
 
 # --- metadata.yaml -------------------------------------------------------------------------------
 
 
-def _metadata(path: Path, problems: list[Diagnostic]) -> Metadata | None:
+def _metadata(path: Path) -> tuple[Metadata | None, list[Diagnostic]]:
+    """The typed metadata (None if a section is unusable), and every problem found."""
     data = load_yaml(path)
     if not isinstance(data, dict):
-        problems.append(Diagnostic("E-METADATA-TYPE", Location(str(path), 1), "metadata.yaml must be a mapping"))
-        return None
-    article = _record(Article, data, "article", path, problems)
-    edition = _record(EditionInfo, data, "edition", path, problems)
+        return None, [Diagnostic("E-METADATA-TYPE", Location(str(path), 1), "metadata.yaml must be a mapping")]
+    article, problems = _record(Article, data, "article", path)
+    edition, found = _record(EditionInfo, data, "edition", path)
+    problems += found
     if article is None or edition is None:
-        return None
+        return None, problems
     checks = [
         (article.date, "article.date", _is_date),
         (edition.date, "edition.date", _is_date),
@@ -274,16 +283,16 @@ def _metadata(path: Path, problems: list[Diagnostic]) -> Metadata | None:
     if not isinstance(nouns, list) or not all(isinstance(n, str) and n for n in nouns):
         problems.append(Diagnostic("E-METADATA-TYPE", Location(str(path)), "proper_nouns must be a list of text"))
         nouns = []
-    return Metadata(article, edition, tuple(nouns))
+    return Metadata(article, edition, tuple(nouns)), problems
 
 
-def _record(cls: Any, data: dict[str, Any], section: str, path: Path, problems: list[Diagnostic]) -> Any:
-    """One metadata section as ``cls``: every field present and of its type (text, or a list of text)."""
+def _record(cls: Any, data: dict[str, Any], section: str, path: Path) -> tuple[Any, list[Diagnostic]]:
+    """One metadata section as ``cls`` (every field present and of its type), or None; and the problems."""
+    problems: list[Diagnostic] = []
     raw = data.get(section)
     where = Location(str(path), data.get(LINE_KEY, 1))
     if not isinstance(raw, dict):
-        problems.append(Diagnostic("E-METADATA-MISSING", where, f"no '{section}' mapping"))
-        return None
+        return None, [Diagnostic("E-METADATA-MISSING", where, f"no '{section}' mapping")]
     where = Location(str(path), raw.get(LINE_KEY, 1))
     values: dict[str, Any] = {}
     ok = True
@@ -312,7 +321,7 @@ def _record(cls: Any, data: dict[str, Any], section: str, path: Path, problems: 
             ok = False
             continue
         values[f.name] = " ".join(value.split()) if isinstance(value, str) else value
-    return cls(**values) if ok else None
+    return (cls(**values) if ok else None), problems
 
 
 def _is_date(value: str) -> bool:
