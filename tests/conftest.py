@@ -15,6 +15,30 @@ from build_scripts.pipeline import prepare
 
 ARTIFACTS = ROOT / "test-artifacts"
 
+#: Test modules that share an expensive session fixture run on one pytest-xdist worker (``--dist
+#: loadgroup``), so the fixture is built once: "build" shares the real ``python -m build_scripts``
+#: run (``full_build``), "site" the MkDocs site and the browser, "pdf" the PDF. The rest spread out.
+GROUPS = {
+    "test_atomic": "build",
+    "test_reproducible": "build",
+    "test_fresh_machine": "build",
+    "test_browser": "site",
+    "test_glossary_render": "site",
+    "test_links": "site",
+    "test_site": "site",
+    "test_urls": "site",
+    "test_zotero": "site",
+    "test_pdf": "pdf",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        group = GROUPS.get(module.__name__.rsplit(".", 1)[-1]) if module else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session")
 def config() -> Config:
