@@ -170,8 +170,13 @@ def _smarten(text: str, nested: bool) -> str:
     text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)
     text = re.sub(r"(?:(?<=^)|(?<=[\s(\[]))'", opening, text)
     text = text.replace("'", closing)
-    text = re.sub(r'(?:(?<=^)|(?<=[\s(\[]))"', "\u201c", text)
+    text = re.sub(r'(?:(?<=^)|(?<=[\s(\[\u2018]))"', "\u201c", text)
     return text.replace('"', "\u201d")
+
+
+def typographic(text: str) -> str:
+    """Editorial prose (decision reasons, bibliography notes) with typographic quotes and apostrophes."""
+    return _smarten(text, nested=False)
 
 
 def _smart_field(name: str, nested: bool = False) -> Any:
@@ -468,7 +473,11 @@ def _format(where: str, entries: list[tuple[str, Entry]], lines: dict[str, int])
     return tuple(references)
 
 
-INITIAL_SPACE = re.compile(r"(?<=\b[A-Z]\.) (?=[A-Z][.-])|(?<=,) (?=[A-Z]\.[ ,\u00a0-])|(?<=\bp\.) (?=\d)|(?<=\bpp\.) (?=\d)")
+INITIAL_SPACE = re.compile(
+    r"(?<=\b[A-Z]\.) (?=[A-Z][.-])"  # between initials
+    r"|(?<=,) (?=[A-Z]\.[ ,\u00a0-])"  # surname, initial
+    r"|(?<=\bp\.) (?=\d)|(?<=\bpp\.) (?=\d)"  # p. 82
+)
 
 
 def no_break(text: str) -> str:

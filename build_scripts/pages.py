@@ -29,7 +29,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from .bibliography import Reference, no_break
+from .bibliography import Reference, no_break, typographic
 from .citations import Citation
 from .config import OFFLINE_NAME, PDF_NAME, PageSpec
 from .datafiles import LINE_KEY, SAFE_ID, load_yaml
@@ -198,6 +198,7 @@ def environment(folder: Path) -> jinja2.Environment:
             "attr": lambda v: Md(attr_escape(str(v))),
             "yaml": lambda v: Md(json.dumps(str(v), ensure_ascii=False)),
             "id": _safe_id,
+            "smart": lambda v: typographic(str(v)),
         }
     )
     return env
@@ -235,10 +236,15 @@ def page_context(edition: Edition) -> dict[str, Any]:
         "glossary": sorted(edition.glossary, key=lambda e: e.term.lower()),
         "decisions": edition.decisions,
         "kind_counts": sorted(Counter(i.kind for i in doc.interventions).items()),
+        "kind_total": len(doc.interventions),
         "figures": _figures(edition),
+        "textual_notes": textual_notes(edition),
+        "policy_counts": Counter(i.kind for i in doc.interventions if not i.rule.startswith("decision:")),
+        "glyph_rows": _glyph_rows(config.glyphs),
         "apparatus": [(b, index.interventions[b.id]) for b in doc.blocks if b.id in index.interventions],
         "href": lambda page_id: Md(f"{slugs[page_id]}.md"),
         "block_md": lambda block: Md(render_block(block, index)),
+        "block_href": lambda block: Md(block_href(block, index)),
         "backlinks": lambda blocks: Md(", ".join(block_link(b, index) for b in blocks)),
         "cited_in": lambda ref: index.citing_blocks.get(ref.key, ()),
         "occurs_in": lambda entry: index.entry_blocks.get(entry.id, ()),
@@ -332,6 +338,70 @@ def _short_ref(ref: Reference, locator: str) -> Md:
     """The short form: name and year, then the cited place."""
     text = f"{escape(ref.cite_name, at_line_start=False)} ({ref.year})"
     return Md(text + (", " + nbsp_locator(locator) if locator else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TextualNote:
+    """One substantive intervention as a reader's textual note: where, the words affected, why."""
+
+    block: Block
+    lemma: str
+    label: str
+    reason: str
+
+
+#: Interventions a reader is told about one by one; the rest are stated once as policy with counts.
+SUBSTANTIVE = ("label", "heading", "sic", "block-quote", "emend")
+LEMMA_WORDS = 6
+
+
+def _opening(text: str, words: int = LEMMA_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def textual_notes(edition: Edition) -> list[TextualNote]:
+    """The edition's substantive interventions in reading order: supplied or removed text, [sic]
+    readings, block quotations, paragraphing decided by review, and attributions."""
+    doc = edition.document
+    index = edition.index
+    reasons = {d.id: d.reason for d in edition.decisions}
+    blocks = list(doc.blocks)
+    out: list[TextualNote] = []
+    for n, block in enumerate(blocks):
+        for i in index.interventions.get(block.id, ()):
+            decision = i.rule[9:] if i.rule.startswith("decision:") else ""
+            if i.kind == "heading" and not block.editorial:
+                continue
+            if i.kind not in SUBSTANTIVE and not decision:
+                continue
+            reason = reasons.get(decision) or i.reason
+            if i.kind == "paragraph-break" and n + 1 < len(blocks):
+                out.append(TextualNote(blocks[n + 1], _opening(blocks[n + 1].text), "new paragraph", reason))
+            elif i.kind == "join-line":
+                at = next((off for line, off in block.line_offsets if line == i.end_line), 0)
+                out.append(TextualNote(block, _opening(block.text[at:]), "paragraph continues", reason))
+            elif i.kind == "label":
+                out.append(TextualNote(block, i.original.strip(), "label removed", reason))
+            elif i.kind == "heading":
+                out.append(TextualNote(block, block.text, "heading supplied", reason))
+            elif i.kind == "sic":
+                out.append(TextualNote(block, i.replacement, "kept and marked [sic]", reason))
+            elif i.kind == "block-quote":
+                out.append(TextualNote(block, _opening(block.text), "set as a block quotation", reason))
+    by_id = {b.id: b for b in blocks}
+    for c in edition.citations:
+        if c.rule.startswith("decision:"):
+            ref = edition.bibliography.get(c.key)
+            note = TextualNote(by_id[c.block], c.cited, f"attributed to {ref.label}", reasons[c.rule[9:]])
+            out.append(note)
+    order = {b.id: n for n, b in enumerate(blocks)}
+    return sorted(out, key=lambda t: order[t.block.id])
+
+
+def _glyph_rows(path: Path) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _paragraph_span(chapter: Chapter) -> str:
