@@ -120,7 +120,7 @@ def test_edition_metadata_is_text(edition: Edition, value: str, field: str) -> N
 
 @EXAMPLES
 @given(value=HOSTILE)
-def test_decision_reasons_are_text_in_about_and_apparatus(edition: Edition, value: str) -> None:
+def test_decision_reasons_are_text_in_textual_notes_and_apparatus(edition: Edition, value: str) -> None:
     def make(v: str) -> Edition:
         decisions = tuple(dataclasses.replace(d, reason=v) for d in edition.decisions)
         interventions = tuple(
@@ -130,7 +130,7 @@ def test_decision_reasons_are_text_in_about_and_apparatus(edition: Edition, valu
         document = dataclasses.replace(edition.document, interventions=interventions)
         return dataclasses.replace(edition, decisions=decisions, document=document)
 
-    for page in ("about.md", "apparatus.md"):
+    for page in ("textual-notes.md", "apparatus.md"):
         same_structure(make, value, page, "reason")
 
 

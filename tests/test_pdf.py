@@ -110,8 +110,8 @@ def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition)
         ident = f"{section[c.block]}-{numbers[(c.block, c.start)]}"
         page = pdf.page_of(f"fnref-{ident}")
         assert pdf.page_of(f"fn-{ident}") == page, ident
-        reference = squash(_plain(edition.bibliography.get(c.key).html))[:30]
-        assert reference in squash(small_text(pdf, page)), f"footnote {ident} not on page {page + 1}"
+        name = squash(edition.bibliography.get(c.key).cite_name.split(" and ")[0])[:20]  # both forms open so
+        assert name in squash(small_text(pdf, page)), f"footnote {ident} not on page {page + 1}"
 
 
 def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
@@ -164,7 +164,8 @@ def test_bookmarks_match_the_heading_structure(pdf: Built, edition: Edition, pag
     top = [title for level, title, _ in outline if level == 1]
     chapters = [c.title for c in edition.document.chapters]
     assert [t for t in top if t in chapters] == chapters
-    assert {"Contents", "References", "Glossary", "About this edition", "Apparatus"} <= set(top)
+    assert {"Contents", "References", "Glossary", "About this edition", "Textual notes"} <= set(top)
+    assert "Apparatus" not in top  # web only: the print edition has the textual notes
     assert "Abstract" in [title for level, title, _ in outline if level == 2]
 
 
@@ -231,8 +232,9 @@ def test_metadata_and_pdf_ua_markers(pdf: Built, edition: Edition) -> None:
     assert meta.get("/CreationDate", "").startswith("D:" + edition.config.metadata.edition.date.replace("-", ""))
     root = pdf.reader.trailer["/Root"]
     assert root["/Lang"] == "en"
-    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root, "PDF/UA-1 needs a tagged PDF"
-    assert b'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data()
+    assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root, "a tagged PDF"
+    metadata = root["/Metadata"].get_object().get_data() if "/Metadata" in root else b""
+    assert b"pdfuaid" not in metadata  # no PDF/UA-1 claim that nothing here can verify
 
 
 def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, pages: tuple[Page, ...], tmp_path: Path) -> None:
