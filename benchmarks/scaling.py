@@ -118,7 +118,7 @@ def _renamed(block: Block, chapter_id: str, shift: int, lines: int) -> Block:
 
 
 def _nav(project: Path, edition: Edition) -> list[Any]:
-    nav = read_mkdocs(project / "mkdocs.yml")["nav"]
+    nav = read_mkdocs(project / "mkdocs.yml").get("nav") or edition.config.nav()  # the hook sets nav from config
     original = {f"{c.slug}.md" for c in edition.config.chapters}
     first = next(n for n, item in enumerate(nav) if next(iter(item.values())) in original)
     rest = [item for item in nav[first:] if next(iter(item.values())) not in original]

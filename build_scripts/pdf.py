@@ -284,7 +284,8 @@ pp. {esc(m.first_page)}–{esc(m.last_page)}. {esc(m.publisher)}.</p>
 <p class="edition-line">{esc(ed.editors)} · version {esc(ed.version)} · {_long_date(ed.date)}</p>
 <p class="stable-url">Stable URL: <a href="{esc(ed.site_url)}">{esc(ed.site_url)}</a></p>
 <p class="source-note">{esc(ed.source_note)} Paragraph numbers (¶) and manuscript page markers
-([ms.&#160;N]) are the same as in the online edition; every intervention is listed in the Apparatus.</p>
+([ms.&#160;N]) are the same as in the online edition. The Textual notes list what the edition changed and
+why; the full record of every change is the Apparatus of the online edition.</p>
 </section>"""
 
 
