@@ -118,7 +118,7 @@ def _renamed(block: Block, chapter_id: str, shift: int, lines: int) -> Block:
 
 
 def _nav(project: Path, edition: Edition) -> list[Any]:
-    nav = read_mkdocs(project / "mkdocs.yml").get("nav") or edition.config.nav()  # the hook sets nav from config
+    nav = read_mkdocs(project / "mkdocs.yml")["nav"]
     original = {f"{c.slug}.md" for c in edition.config.chapters}
     first = next(n for n, item in enumerate(nav) if next(iter(item.values())) in original)
     rest = [item for item in nav[first:] if next(iter(item.values())) not in original]
@@ -172,7 +172,8 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
         tracemalloc.stop()
     write_files(files, config.docs_dir)
     if site:
-        (project / "mkdocs.yml").write_text(with_nav(project / "mkdocs.yml", _nav(project, edition)), encoding="utf-8")
+        if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):  # else the hook sets it
+            (project / "mkdocs.yml").write_text(with_nav(project / "mkdocs.yml", _nav(project, edition)), encoding="utf-8")
         timed("mkdocs", build_site, project / "mkdocs.yml", project / ".site-new", date="2026-11-28")
         result["site_bytes"] = sum(p.stat().st_size for p in (project / ".site-new").rglob("*") if p.is_file())
     if pdf:
