@@ -173,7 +173,8 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
     write_files(files, config.docs_dir)
     if site:
         if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):  # else the hook sets it
-            (project / "mkdocs.yml").write_text(with_nav(project / "mkdocs.yml", _nav(project, edition)), encoding="utf-8")
+            nav = with_nav(project / "mkdocs.yml", _nav(project, edition))
+            (project / "mkdocs.yml").write_text(nav, encoding="utf-8")
         timed("mkdocs", build_site, project / "mkdocs.yml", project / ".site-new", date="2026-11-28")
         result["site_bytes"] = sum(p.stat().st_size for p in (project / ".site-new").rglob("*") if p.is_file())
     if pdf:
