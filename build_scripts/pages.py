@@ -393,7 +393,7 @@ def textual_notes(edition: Edition) -> list[TextualNote]:
     for c in edition.citations:
         if c.rule.startswith("decision:"):
             ref = edition.bibliography.get(c.key)
-            note = TextualNote(by_id[c.block], c.cited, f"attributed to {ref.label}", reasons[c.rule[9:]])
+            note = TextualNote(by_id[c.block], c.cited, f"attributed to {ref.label}", reasons.get(c.rule[9:], ""))
             out.append(note)
     order = {b.id: n for n, b in enumerate(blocks)}
     return sorted(out, key=lambda t: order[t.block.id])
