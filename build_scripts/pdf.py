@@ -100,7 +100,8 @@ def render(
     WeasyPrint moves the last footnotes of a page to the next one to fit the first line of a
     paragraph at the foot of the page; starting that paragraph on the next page instead keeps
     every footnote on its call's page (a note it sometimes drops from a crowded page counts the same).
-    One page is mended per layout (a push shifts what follows). Layout is deterministic, and so
+    Every such page is mended in one layout, so the layouts needed do not grow with the edition (a
+    push shifts what follows, so a later page may need another round). Layout is deterministic, and so
     are these breaks. Returns the layout and every block pushed (``pushed``, then new ones). With
     short notes (full reference once, name and year after) the first layout normally keeps every
     note on its page, so the edition is laid out once.
@@ -130,10 +131,11 @@ def render(
         if not strays:
             return rendered, pushed
         blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
-        last = [b for b in blocks if page_of.get(b) == strays[0]][-1:]
-        if not last or last[0] in pushed:
+        last = {page: b for b in blocks if (page := page_of.get(b)) in strays}  # the last block of each page
+        new = [b for b in last.values() if b not in pushed]
+        if not new:
             break
-        pushed += last
+        pushed += new
     raise BuildError([Diagnostic("E-PDF-BUILD", where, f"footnotes left their call's page; pushed {pushed}")])
 
 
