@@ -18,6 +18,7 @@ TEST_DEBS :=
 TEST_DEBS += chromium              # browser tests drive Debian's Chromium through Playwright
 TEST_DEBS += libatomic1            # Playwright's bundled Node.js driver links libatomic (not in a minimal Debian)
 TEST_DEBS += poppler-utils         # pdftoppm renders PDF pages to PNG for review (make review)
+TEST_DEBS += qpdf                  # qpdf --check verifies the PDF's structure (tests/test_pdf.py)
 
 .PHONY: build test serve review bench lint fonts clean constraints print-debs system-deps-venv system-deps-build system-deps-test
 

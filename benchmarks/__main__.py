@@ -44,7 +44,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=5, help="build-time runs per measurement (median)")
     p.add_argument("--sizes", default="1,10,50", help="scaling factors")
     p.add_argument("--scaling-runs", type=int, default=3, help="runs per scaling size up to 10×")
-    p.add_argument("--pdf-sizes", default="1,2", help="scaling factors at which the PDF stage is also timed")
+    p.add_argument("--pdf-sizes", default="1,2,5,10", help="scaling factors at which the PDF stage is also timed")
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     return p.parse_args(argv)
 
@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             f"bare WeasyPrint {report._s(bt.bare_weasyprint)} s"
         )
         log(f"  whole / (bare mkdocs + bare WeasyPrint) = {bt.whole / bt.baseline:.2f}×")
+        log(f"  whole / minimal peer edition (bare mkdocs + plain PDF with notes) = {bt.whole / bt.peer:.2f}×")
         log(f"  own stages / whole = {bt.own / bt.whole:.1%}")
         log("reader cost …")
         rc = reader.measure(project / "site", project / "bare-site")

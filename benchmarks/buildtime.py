@@ -44,6 +44,9 @@ class BuildTimes:
     bare_weasyprint: float | None
     print_html: float | None
     runs: int
+    peer_pdf: float | None = None
+    """A plain WeasyPrint PDF of the reading text with notes (front page and chapters, notes as
+    footnotes, no edition stylesheet): with bare MkDocs, the minimal peer edition."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -53,6 +56,11 @@ class BuildTimes:
     @property
     def own(self) -> float:
         return sum(self.stages.get(s, 0.0) for s in OWN_STAGES)
+
+    @property
+    def peer(self) -> float:
+        """The minimal peer edition: a plain Material site plus a plain PDF of the reading text with notes."""
+        return self.bare_mkdocs + (self.peer_pdf or 0.0)
 
     @property
     def baseline(self) -> float:
@@ -119,6 +127,35 @@ class BareWeasyPrint:
         return time.perf_counter() - start
 
 
+class PeerPdf(BareWeasyPrint):
+    """The peer edition's PDF: the reading text with its notes, plain (fonts and footnotes only)."""
+
+    PLAIN_CSS = (
+        "@page { size: A4; margin: 25mm; } .fn { float: footnote; } .fn::footnote-call { content: attr(data-n); }"
+    )
+
+    def __init__(self, project: Path) -> None:
+        from build_scripts import pdf
+        from build_scripts.pages import render_pages
+
+        super().__init__(project)
+        edition = prepare(load_config(root=project))
+        self.document = pdf.print_html(edition, render_pages(edition), notes_only=True)
+
+    def once(self) -> float:
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        gc.collect()
+        start = time.perf_counter()
+        fonts = FontConfiguration()
+        sheets = [CSS(string=self.css_text + self.PLAIN_CSS, font_config=fonts)]
+        HTML(string=self.document, base_url=str(self.project)).write_pdf(
+            self.project / "peer.pdf", stylesheets=sheets, font_config=fonts
+        )
+        return time.perf_counter() - start
+
+
 def measure(project: Path, runs: int = 5) -> BuildTimes:
     """Interleaved: each round builds the edition, then the bare MkDocs site, then the bare PDF, so
     the three are timed under the same conditions (heap, caches); round 0 is a discarded warm-up."""
@@ -126,12 +163,15 @@ def measure(project: Path, runs: int = 5) -> BuildTimes:
     pdf = has_pdf()
     config = load_config(root=project)
     bare_pdf = BareWeasyPrint(project) if pdf else None
+    peer_pdf = PeerPdf(project) if pdf else None
     samples: dict[str, list[float]] = defaultdict(list)
     for n in range(runs + 1):
         times = time_edition_once(config, pdf)
         times["bare mkdocs"] = time_bare_mkdocs_once(project)
         if bare_pdf:
             times["bare WeasyPrint"] = bare_pdf.once()
+        if peer_pdf:
+            times["peer PDF"] = peer_pdf.once()
         if n == 0:
             continue
         for key, seconds in times.items():
@@ -145,5 +185,6 @@ def measure(project: Path, runs: int = 5) -> BuildTimes:
         bare_weasyprint=medians.get("bare WeasyPrint"),
         print_html=bare_pdf.make_html if bare_pdf else None,
         runs=runs,
+        peer_pdf=medians.get("peer PDF"),
         notes=notes,
     )

@@ -68,7 +68,7 @@ def scale_document(document: Document, factor: int) -> Document:
             cid = chapter.id if k == 0 else f"{chapter.id}-{k + 1}"
             slug = chapter.slug if k == 0 else f"{chapter.slug}-{k + 1}"
             title = chapter.title if k == 0 else f"{chapter.title} ({k + 1})"
-            blocks = tuple(_renamed(b, cid, k * per_copy, k * shift) for b in chapter.blocks)
+            blocks = tuple(_renamed(b, cid, k * per_copy, k * shift, k * document.page_count) for b in chapter.blocks)
             chapters.append(replace(chapter, id=cid, slug=slug, title=title, blocks=blocks))
         if k:
             interventions += [
@@ -102,9 +102,10 @@ def _first_chapter_line(document: Document) -> int:
     return min(b.first_line for c in document.chapters for b in c.blocks)
 
 
-def _renamed(block: Block, chapter_id: str, shift: int, lines: int) -> Block:
+def _renamed(block: Block, chapter_id: str, shift: int, lines: int, pages: int = 0) -> Block:
     moved = replace(
         block,
+        pages=tuple(replace(p, page=p.page + pages) for p in block.pages),  # each copy its own [ms. N]
         first_line=block.first_line + lines,
         last_line=block.last_line + lines,
         line_offsets=tuple((line + lines, offset) for line, offset in block.line_offsets),
@@ -165,7 +166,13 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
     occurrences = timed(
         "glossary", find_occurrences, entries, document, config.source_name, config.glossary, policy, cited
     )
-    edition = replace(base, document=document, citations=citations, occurrences=occurrences)
+    specs = {spec.id: spec for spec in config.chapters}
+    chapter_specs = tuple(  # one page spec per scaled chapter (the page model renders one page each)
+        replace(specs[next(i for i in specs if c.id == i or c.id.startswith(i + "-"))], id=c.id, slug=c.slug)
+        for c in document.chapters
+    )
+    scaled_config = replace(config, chapters=chapter_specs)
+    edition = replace(base, config=scaled_config, document=document, citations=citations, occurrences=occurrences)
     pages = timed("pages", render_pages, edition)
     files = timed("emit", emit, edition, pages)
     result: dict[str, Any] = {"factor": factor, "paragraphs": len(document.paragraphs)}
@@ -175,7 +182,9 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
         tracemalloc.stop()
     write_files(files, config.docs_dir)
     if site:
-        (project / "mkdocs.yml").write_text(with_nav(project / "mkdocs.yml", _nav(project, edition)), encoding="utf-8")
+        if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):  # else the hook sets it
+            nav = with_nav(project / "mkdocs.yml", _nav(project, edition))
+            (project / "mkdocs.yml").write_text(nav, encoding="utf-8")
         timed("mkdocs", build_site, project / "mkdocs.yml", project / ".site-new", date="2026-11-28")
         result["site_bytes"] = sum(p.stat().st_size for p in (project / ".site-new").rglob("*") if p.is_file())
     if pdf:

@@ -70,7 +70,8 @@ class Reference:
     html: str
     """The same reference as inline HTML, for the print renderer."""
     sort_key: tuple[str, ...]
-    """(author surnames lowercased…, year, title): the reference list's order."""
+    """(each author's surname then forenames, lowercased…, year, title): the reference list's order,
+    so Wang, H. files before Wang, Y."""
     surnames: tuple[str, ...] = ()
     """Surnames (or corporate names) of the authors, or of the editors when there are no authors."""
     line: int = 0
@@ -169,8 +170,13 @@ def _smarten(text: str, nested: bool) -> str:
     text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)
     text = re.sub(r"(?:(?<=^)|(?<=[\s(\[]))'", opening, text)
     text = text.replace("'", closing)
-    text = re.sub(r'(?:(?<=^)|(?<=[\s(\[]))"', "\u201c", text)
+    text = re.sub(r'(?:(?<=^)|(?<=[\s(\[\u2018]))"', "\u201c", text)
     return text.replace('"', "\u201d")
+
+
+def typographic(text: str) -> str:
+    """Editorial prose (decision reasons, bibliography notes) with typographic quotes and apostrophes."""
+    return _smarten(text, nested=False)
 
 
 def _smart_field(name: str, nested: bool = False) -> Any:
@@ -426,7 +432,8 @@ def _format(where: str, entries: list[tuple[str, Entry]], lines: dict[str, int])
         surnames = [_surname(p) for p in _persons(entry)]
         year = entry.fields["year"]
         title = entry.fields.get("title", "")
-        sort_key = (*(s.lower() for s in surnames), year, title.lower())
+        names = [(_surname(p).lower(), " ".join(p.first_names + p.middle_names).lower()) for p in _persons(entry)]
+        sort_key = (*(part for name in names for part in name), year, title.lower())
         rows.append((sort_key, key, entry, surnames))
     rows.sort(key=lambda row: row[0])
     years = _lettered_years([(_cite_name(s), e.fields["year"], k) for _, k, e, s in rows])
@@ -464,6 +471,19 @@ def _format(where: str, entries: list[tuple[str, Entry]], lines: dict[str, int])
     if problems:
         raise BuildError(problems)
     return tuple(references)
+
+
+INITIAL_SPACE = re.compile(
+    r"(?<=\b[A-Z]\.) (?=[A-Z][.-])"  # between initials
+    r"|(?<=,) (?=[A-Z]\.[ ,\u00a0-])"  # surname, initial
+    r"|(?<=\bp\.) (?=\d)|(?<=\bpp\.) (?=\d)"  # p. 82
+)
+
+
+def no_break(text: str) -> str:
+    """No-break spaces between initials, after a surname's comma before them, and in ``p. 82``
+    (applied where a reference is set on a page, not to the data downloads)."""
+    return INITIAL_SPACE.sub("\u00a0", text)
 
 
 def _lettered_years(rows: list[tuple[str, str, str]]) -> dict[str, str]:

@@ -49,6 +49,8 @@ LOOKS_CITED = re.compile(rf"{_WORD}[\s,]+(?:(?:1[5-9]|20)\d\d[a-z]?\b|n\.\s?d\.)
 SENTENCE_END = re.compile(r"[.?!][’”)\]]*\s+(?=[‘“(\[]?[A-Z])")
 ABBREVIATIONS = frozenset({"p.", "pp.", "e.g.", "i.e.", "cf.", "ed.", "eds.", "vol.", "al.", "no.", "ch.", "vs."})
 LOOKBACK = 160
+#: Punctuation a note call follows when it closes on a bracket (a dash it precedes instead).
+CLOSING = re.compile(r"[.,;:?!]*[”’]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,11 @@ class Citation:
     """Offset in the block's text where the cited text begins (after any ``see``/``e.g.``)."""
     end: int
     marker: int
-    """Offset where the note marker goes: after ``)`` for the last (or only) work of a bracket."""
+    """Offset where the note call goes: after the bracket and any punctuation closing on it.
+
+    Every work of one bracket group shares the call (one note lists them all), and the call follows
+    a comma, full stop, semicolon or colon that directly follows the bracket, as note styles require
+    (never inside the bracket, never directly after a page number)."""
     cited: str
     """``block.text[start:end]``: the citation as written."""
     key: str
@@ -212,6 +218,7 @@ def _group_citations(block: Block, group: re.Match[str], members: list[_Member],
         form, name, name_at = _outside(text, group.start(), names)
         rule = "explicit-author" if name else "implied"
     pieces = [(m, p) for m in members for p in m.pieces]
+    call = note_call(text, group.end())
     out = []
     for n, (member, piece) in enumerate(pieces):
         last = n == len(pieces) - 1
@@ -228,7 +235,7 @@ def _group_citations(block: Block, group: re.Match[str], members: list[_Member],
                 block=block,
                 start=start,
                 end=end,
-                marker=group.end() if last else piece.end,
+                marker=call,
                 year=piece.year,
                 year_at=piece.year_at,
                 locator=piece.locator,
@@ -240,6 +247,12 @@ def _group_citations(block: Block, group: re.Match[str], members: list[_Member],
         if rule == "explicit-author":
             rule = "carried-author"
     return out
+
+
+def note_call(text: str, end: int) -> int:
+    """Offset for a note call after a bracket ending at ``end``: past any closing punctuation."""
+    m = CLOSING.match(text, end)
+    return m.end() if m else end
 
 
 def _members(text: str, start: int, end: int) -> list[tuple[str, _Member | None]]:

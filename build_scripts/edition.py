@@ -9,7 +9,6 @@ has to import another stage to find it.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,8 @@ class EditionIndex:
     """Lookups gathered in one pass over the edition (collect first, render second)."""
 
     numbers: dict[tuple[str, int], int]
-    """(block id, citation start) → footnote number (restarting in each chapter)."""
+    """(block id, citation start) → note number, continuous through the article; the works of one
+    bracket group share one note (one call)."""
     citations: dict[str, tuple[Citation, ...]]
     """Citations by block id."""
     occurrences: dict[str, tuple[Occurrence, ...]]
@@ -108,14 +108,17 @@ def index_edition(edition: Edition) -> EditionIndex:
 
 
 def footnote_numbers(document: Document, citations: tuple[Citation, ...]) -> dict[tuple[str, int], int]:
-    """(block id, citation start) → footnote number; numbering restarts in each chapter."""
+    """(block id, citation start) → note number, continuous through the article.
+
+    The one place note numbers come from (print and web): citations sharing a call (the works of
+    one bracket group) share its number.
+    """
     numbers: dict[tuple[str, int], int] = {}
+    calls: dict[tuple[str, int], int] = {}
     order = {b.id: n for n, b in enumerate(document.blocks)}
-    section = {b.id: b.section for b in document.blocks}
-    counters: Counter[str] = Counter()
     for c in sorted(citations, key=lambda c: (order[c.block], c.marker, c.start)):
-        counters[section[c.block]] += 1
-        numbers[(c.block, c.start)] = counters[section[c.block]]
+        number = calls.setdefault((c.block, c.marker), len(calls) + 1)
+        numbers[(c.block, c.start)] = number
     return numbers
 
 

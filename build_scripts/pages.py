@@ -17,6 +17,7 @@ contexts their own escaping: ``html`` inside raw HTML, ``attr`` in attributes an
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from .bibliography import Reference
+from .bibliography import Reference, no_break, typographic
 from .citations import Citation
 from .config import OFFLINE_NAME, PDF_NAME, PageSpec
 from .datafiles import LINE_KEY, SAFE_ID, load_yaml
@@ -134,10 +135,8 @@ def _page(spec: PageSpec, kind: str, text: str, where: Location) -> Page | Diagn
 def block_marks(block: Block, index: EditionIndex) -> list[Mark]:
     """All inline marks of one block: page markers, footnote markers, glossary links, [sic]."""
     marks = [Mark("page", p.offset, p.offset, str(p.page)) for p in block.pages if block.kind != "heading"]
-    marks += [
-        Mark("footnote", c.marker, c.marker, str(index.numbers[(c.block, c.start)]), title=c.key)
-        for c in index.citations.get(block.id, ())
-    ]
+    calls = {(c.marker, index.numbers[(c.block, c.start)]): c.key for c in index.citations.get(block.id, ())}
+    marks += [Mark("footnote", at, at, str(number), title=key) for (at, number), key in calls.items()]
     marks += [
         Mark("glossary", o.start, o.end, o.entry, title=index.entries[o.entry].tooltip)
         for o in index.occurrences.get(block.id, ())
@@ -161,9 +160,10 @@ def block_link(block: Block, index: EditionIndex) -> str:
 
 def render_block(block: Block, index: EditionIndex) -> str:
     """One block of the reading text as Markdown, with its anchor and marks."""
+    text = nbsp_locator(block.text)  # same length: the marks' offsets still hold
     if block.kind == "abstract":
-        return f"{to_markdown(block.text, block_marks(block, index), 'glossary.md')}\n{{: #{block.id} .abstract }}"
-    body = to_markdown(block.text, block_marks(block, index), "glossary.md", line_start=False)
+        return f"{to_markdown(text, block_marks(block, index), 'glossary.md')}\n{{: #{block.id} .abstract }}"
+    body = to_markdown(text, block_marks(block, index), "glossary.md", line_start=False)
     if block.kind == "heading":
         cls = " .editorial" if block.editorial else ""
         head = f"# {escape(block.text)} {{ #{block.id}{cls} }}"
@@ -198,6 +198,7 @@ def environment(folder: Path) -> jinja2.Environment:
             "attr": lambda v: Md(attr_escape(str(v))),
             "yaml": lambda v: Md(json.dumps(str(v), ensure_ascii=False)),
             "id": _safe_id,
+            "smart": lambda v: typographic(str(v)),
         }
     )
     return env
@@ -235,14 +236,21 @@ def page_context(edition: Edition) -> dict[str, Any]:
         "glossary": sorted(edition.glossary, key=lambda e: e.term.lower()),
         "decisions": edition.decisions,
         "kind_counts": sorted(Counter(i.kind for i in doc.interventions).items()),
+        "kind_total": len(doc.interventions),
         "figures": _figures(edition),
+        "textual_notes": textual_notes(edition),
+        "policy_counts": Counter(i.kind for i in doc.interventions if not i.rule.startswith("decision:")),
+        "glyph_rows": _glyph_rows(config.glyphs),
         "apparatus": [(b, index.interventions[b.id]) for b in doc.blocks if b.id in index.interventions],
         "href": lambda page_id: Md(f"{slugs[page_id]}.md"),
         "block_md": lambda block: Md(render_block(block, index)),
+        "block_href": lambda block: Md(block_href(block, index)),
         "backlinks": lambda blocks: Md(", ".join(block_link(b, index) for b in blocks)),
         "cited_in": lambda ref: index.citing_blocks.get(ref.key, ()),
         "occurs_in": lambda entry: index.entry_blocks.get(entry.id, ()),
         "ref_md": _ref_md,
+        "full_ref": _full_ref,
+        "short_ref": _short_ref,
         "notes": _notes(edition),
         "reading": reading,
         "refs": lambda text: Md(char_refs(escape(str(text), at_line_start=False))),
@@ -266,19 +274,134 @@ def load_labels(path: Path, kinds: set[str]) -> dict[str, str]:
 
 def _ref_md(ref: Reference) -> Md:
     """A reference as the bibliography stage formatted it (already Markdown, escaped there)."""
-    return Md(ref.markdown)
+    return Md(no_break(ref.markdown))
 
 
-def _notes(edition: Edition) -> Callable[[tuple[Block, ...]], list[tuple[int, Citation, Reference]]]:
-    """The footnotes of some blocks in number order: (number, citation, reference)."""
+@dataclass(frozen=True, slots=True)
+class NoteWork:
+    """One work cited in a note: in full at its first citation in the article, short after."""
+
+    citation: Citation
+    ref: Reference
+    first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One note: its number (continuous through the article) and the works its call cites."""
+
+    number: int
+    works: tuple[NoteWork, ...]
+
+
+def _notes(edition: Edition) -> Callable[[tuple[Block, ...]], list[Note]]:
+    """The notes of some blocks in number order; a work is ``first`` in the article's first note citing it."""
     index = edition.index
+    seen: set[str] = set()
+    first: set[tuple[str, int]] = set()
+    for c in sorted(edition.citations, key=lambda c: (index.numbers[(c.block, c.start)], c.start)):
+        if c.key not in seen:
+            seen.add(c.key)
+            first.add((c.block, c.start))
 
-    def notes(blocks: tuple[Block, ...]) -> list[tuple[int, Citation, Reference]]:
-        cited = [c for b in blocks for c in index.citations.get(b.id, ())]
-        cited.sort(key=lambda c: index.numbers[(c.block, c.start)])
-        return [(index.numbers[(c.block, c.start)], c, edition.bibliography.get(c.key)) for c in cited]
+    def notes(blocks: tuple[Block, ...]) -> list[Note]:
+        grouped: dict[int, list[NoteWork]] = {}
+        for c in sorted((c for b in blocks for c in index.citations.get(b.id, ())), key=lambda c: c.start):
+            work = NoteWork(c, edition.bibliography.get(c.key), (c.block, c.start) in first)
+            grouped.setdefault(index.numbers[(c.block, c.start)], []).append(work)
+        return [Note(n, tuple(works)) for n, works in sorted(grouped.items())]
 
     return notes
+
+
+LOCATOR_SPACE = re.compile(r"\b(pp?|ch|paras?)\. (?=\d)")
+
+
+def nbsp_locator(text: str) -> str:
+    """``p. 82`` with a no-break space, so a line never ends between the abbreviation and its number."""
+    return LOCATOR_SPACE.sub("\\1.\u00a0", text)
+
+
+def _full_ref(ref: Reference, locator: str) -> Md:
+    """The reference in full, the cited place added before any DOI; no closing full stop."""
+    body, doi = no_break(ref.markdown.strip()), ""
+    if " [doi:" in body:
+        body, doi = body.split(" [doi:", 1)
+        doi = " [doi:" + doi
+    body = body.rstrip(".")
+    if locator:
+        body += (", here " if " pp.\u00a0" in body or " pp. " in body else ", ") + nbsp_locator(locator)
+    return Md(body + ("." + doi.rstrip(". ") if doi else ""))
+
+
+def _short_ref(ref: Reference, locator: str) -> Md:
+    """The short form: name and year, then the cited place."""
+    text = f"{escape(ref.cite_name, at_line_start=False)} ({ref.year})"
+    return Md(text + (", " + nbsp_locator(locator) if locator else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class TextualNote:
+    """One substantive intervention as a reader's textual note: where, the words affected, why."""
+
+    block: Block
+    lemma: str
+    label: str
+    reason: str
+
+
+#: Interventions a reader is told about one by one; the rest are stated once as policy with counts.
+SUBSTANTIVE = ("label", "heading", "sic", "block-quote", "emend")
+LEMMA_WORDS = 6
+
+
+def _opening(text: str, words: int = LEMMA_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def textual_notes(edition: Edition) -> list[TextualNote]:
+    """The edition's substantive interventions in reading order: supplied or removed text, [sic]
+    readings, block quotations, paragraphing decided by review, and attributions."""
+    doc = edition.document
+    index = edition.index
+    reasons = {d.id: d.reason for d in edition.decisions}
+    blocks = list(doc.blocks)
+    out: list[TextualNote] = []
+    for n, block in enumerate(blocks):
+        for i in index.interventions.get(block.id, ()):
+            decision = i.rule[9:] if i.rule.startswith("decision:") else ""
+            if i.kind == "heading" and not block.editorial:
+                continue
+            if i.kind not in SUBSTANTIVE and not decision:
+                continue
+            reason = reasons.get(decision) or i.reason
+            if i.kind == "paragraph-break" and n + 1 < len(blocks):
+                out.append(TextualNote(blocks[n + 1], _opening(blocks[n + 1].text), "new paragraph", reason))
+            elif i.kind == "join-line":
+                at = next((off for line, off in block.line_offsets if line == i.end_line), 0)
+                out.append(TextualNote(block, _opening(block.text[at:]), "paragraph continues", reason))
+            elif i.kind == "label":
+                out.append(TextualNote(block, i.original.strip(), "label removed", reason))
+            elif i.kind == "heading":
+                out.append(TextualNote(block, block.text, "heading supplied", reason))
+            elif i.kind == "sic":
+                out.append(TextualNote(block, i.replacement, "kept and marked [sic]", reason))
+            elif i.kind == "block-quote":
+                out.append(TextualNote(block, _opening(block.text), "set as a block quotation", reason))
+    by_id = {b.id: b for b in blocks}
+    for c in edition.citations:
+        if c.rule.startswith("decision:"):
+            ref = edition.bibliography.get(c.key)
+            note = TextualNote(by_id[c.block], c.cited, f"attributed to {ref.label}", reasons.get(c.rule[9:], ""))
+            out.append(note)
+    order = {b.id: n for n, b in enumerate(blocks)}
+    return sorted(out, key=lambda t: order[t.block.id])
+
+
+def _glyph_rows(path: Path) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _paragraph_span(chapter: Chapter) -> str:

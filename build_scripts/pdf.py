@@ -31,7 +31,10 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 CJK_FONT = Path("docs/assets/fonts/NotoSansSC-edition.otf")
 #: Every @font-face family starts so; WeasyPrint names embedded fonts after the family.
 FAMILY_PREFIX = "Edition-"
-PDF_VARIANT = "pdf/ua-1"
+#: No PDF/UA-1 claim: WeasyPrint 70 tags notes as plain spans and writes no per-element /Lang, and no
+#: validator (veraPDF) runs here to prove conformance. The PDF is tagged (structure tree) without the claim.
+PDF_VARIANT = None
+PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True, "pdf_identifier": True, "uncompressed_pdf": False}
 MAX_LAYOUTS = 6
 
 
@@ -74,9 +77,8 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     with _weasyprint_log() as messages:
         try:
-            _, pushed = render(print_html(edition, pages, notes_only=True), edition, faces, where)
-            rendered, _ = render(document, edition, faces, where, pushed)
-            rendered.write_pdf(tmp, pdf_variant=PDF_VARIANT, pdf_identifier=True, uncompressed_pdf=False)
+            rendered, _ = render(document, edition, faces, where)
+            rendered.write_pdf(tmp, pdf_variant=PDF_VARIANT, **PDF_OPTIONS)
         except BuildError:
             raise
         except Exception as exc:
@@ -98,10 +100,11 @@ def render(
     WeasyPrint moves the last footnotes of a page to the next one to fit the first line of a
     paragraph at the foot of the page; starting that paragraph on the next page instead keeps
     every footnote on its call's page (a note it sometimes drops from a crowded page counts the same).
-    One page is mended per layout (a push shifts what follows). Layout is deterministic, and so
-    are these breaks. Returns the layout and every block pushed (``pushed``, then new ones); the
-    build finds them on the pages with notes alone (front and chapters, laid out in a fraction of
-    the time) and then lays out the whole edition once with them.
+    Every such page is mended in one layout, so the layouts needed do not grow with the edition (a
+    push shifts what follows, so a later page may need another round). Layout is deterministic, and so
+    are these breaks. Returns the layout and every block pushed (``pushed``, then new ones). With
+    short notes (full reference once, name and year after) the first layout normally keeps every
+    note on its page, so the edition is laid out once.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -115,7 +118,7 @@ def render(
             CSS(filename=str(PRINT_DIR / "edition.css"), font_config=fonts),
         ]
         rendered = HTML(string=document, base_url=str(edition.config.root)).render(
-            stylesheets=stylesheets, font_config=fonts, pdf_variant=PDF_VARIANT
+            stylesheets=stylesheets, font_config=fonts, pdf_variant=PDF_VARIANT, pdf_tags=True
         )
         page_of = {name: n for n, page in enumerate(rendered.pages) for name in page.anchors}
         strays = sorted(  # a note WeasyPrint could not place at all counts as strayed from its call's page
@@ -128,10 +131,11 @@ def render(
         if not strays:
             return rendered, pushed
         blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
-        last = [b for b in blocks if page_of.get(b) == strays[0]][-1:]
-        if not last or last[0] in pushed:
+        last = {page: b for b in blocks if (page := page_of.get(b)) in strays}  # the last block of each page
+        new = [b for b in last.values() if b not in pushed]
+        if not new:
             break
-        pushed += last
+        pushed += new
     raise BuildError([Diagnostic("E-PDF-BUILD", where, f"footnotes left their call's page; pushed {pushed}")])
 
 
@@ -282,7 +286,8 @@ pp. {esc(m.first_page)}–{esc(m.last_page)}. {esc(m.publisher)}.</p>
 <p class="edition-line">{esc(ed.editors)} · version {esc(ed.version)} · {_long_date(ed.date)}</p>
 <p class="stable-url">Stable URL: <a href="{esc(ed.site_url)}">{esc(ed.site_url)}</a></p>
 <p class="source-note">{esc(ed.source_note)} Paragraph numbers (¶) and manuscript page markers
-([ms.&#160;N]) are the same as in the online edition; every intervention is listed in the Apparatus.</p>
+([ms.&#160;N]) are the same as in the online edition. The Textual notes list what the edition changed and
+why; the full record of every change is the Apparatus of the online edition.</p>
 </section>"""
 
 

@@ -176,14 +176,28 @@ def print_pages(pages: Sequence[Page], site_url: str, reserved: Sequence[str] = 
             if tok.type == "link_open":
                 href = str(tok.attrGet("href") or "")
                 tok.attrSet("href", _print_href(href, local, by_slug, renames, web_only, site_url))
-        body = _render(md, p)
+        body = tag_chinese(_render(md, p))
         classes = f"page page-{p.page.spec.id}" + (" chapter" if p.page.kind == "chapter" else " new-page")
-        sections.append(f'<section class="{classes}" id="{p.anchor}">\n{body}</section>')
+        title = html.escape(p.page.title, quote=True)
+        sections.append(f'<section class="{classes}" id="{p.anchor}" data-title="{title}">\n{body}</section>')
     document = "\n".join(sections)
     defined = set(owners) | set(RAW_ID.findall(document))
     missing = sorted({h for h in RAW_HREF.findall(document) if html.unescape(h) not in defined})
     problems += [Diagnostic("E-PRINT-LINK", Location("print document"), f"no target for #{h}") for h in missing]
     return document, problems
+
+
+HAN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+TEXT_NODE = re.compile(r">([^<]+)<")
+
+
+def tag_chinese(fragment: str) -> str:
+    """Every run of Chinese characters in a ``lang="zh-Hans"`` span (fonts, hyphenation, screen readers)."""
+
+    def text(m: re.Match[str]) -> str:
+        return ">" + HAN.sub(lambda h: f'<span lang="zh-Hans">{h.group()}</span>', m.group(1)) + "<"
+
+    return TEXT_NODE.sub(text, fragment)
 
 
 def _names_other_page(p: PrintPage, ident: str, page_ids: set[str]) -> bool:

@@ -9,7 +9,7 @@ disappear, or a new one appear, on purpose. A page that moves keeps its old URL 
 Citable anchors are read from the built HTML (the article body only): headings with an id,
 paragraphs and block quotations (``p.para``, ``#pN``), manuscript page markers (``span.ms``,
 ``#ms-N``), the abstract, glossary entries (``.gloss-entry``) and bibliography entries
-(``.reference``, anchors are BibTeX keys). Footnote ids (renumbered per chapter) and apparatus
+(``.reference``, anchors are BibTeX keys). Footnote ids (renumbered on each web page by MkDocs) and apparatus
 row ids are not citable.
 
 ``python -m build_scripts.urls --write`` rewrites ``urls.txt`` from ``site/``;

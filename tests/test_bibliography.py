@@ -168,7 +168,7 @@ def test_chapter_by_the_volume_editor_is_cited_by_author(real):
     job = real.get("job1992")
     assert job.cite_name == "Job" and job.label == "Job 1992"
     assert [r.key for r in real.lookup("Job", "1992")] == ["job1992"]
-    chapter = "\u2018The Insecurity Dilemma: National, Regime, and State Securities in the Third World\u2019"
+    chapter = "\u2018The insecurity dilemma: national, regime, and state securities in the Third World\u2019"
     assert f"{chapter}, in Job, B. L. (ed.)" in job.markdown
     assert "pp. 11\u201335" in job.markdown
 
@@ -199,7 +199,7 @@ def test_sorted_by_author_then_year(real):
         ),
         (
             "job1992",
-            "Job, B. L. (1992) ‘The Insecurity Dilemma: National, Regime, and State Securities in the Third World’, "
+            "Job, B. L. (1992) ‘The insecurity dilemma: national, regime, and state securities in the Third World’, "
             "in Job, B. L. (ed.) *The Insecurity Dilemma: National Security of Third World States*. "
             "Boulder, CO: Lynne Rienner, pp. 11–35.",
         ),

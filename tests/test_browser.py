@@ -160,7 +160,7 @@ def test_footnote_marker_shows_the_full_reference(page: Any, site_server: str, e
     first = next(c for c in edition.citations if c.block == "p1")
     reference = edition.bibliography.get(first.key)
     plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", reference.markdown).replace("*", "").replace("\\", "")
-    assert plain in text
+    assert plain.rstrip(".") in text.replace("\u00a0", " ")  # the first note of a work gives it in full
     assert " ".join(text.replace("↩", "").split()) == note
 
 

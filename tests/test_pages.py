@@ -77,7 +77,7 @@ def test_a_back_page_is_added_in_editorial_alone(with_colophon: Edition) -> None
     assert "- [Colophon](colophon.md): How the edition was made." in front.markdown
     html, problems = print_pages(pages, "https://example.org/")
     assert problems == []
-    assert '<section class="page page-colophon new-page" id="page-colophon">' in html
+    assert '<section class="page page-colophon new-page" id="page-colophon" data-title="Colophon">' in html
     assert '<a href="#page-references">References</a>' in html
     assert ("page-colophon", "Colophon", "part") in toc_entries(with_colophon, pages)
 
