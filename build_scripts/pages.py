@@ -195,8 +195,7 @@ def render_block(block: Block, index: EditionIndex, sidenotes: Mapping[str, str]
         pages = "".join(" " + page_marker(p.page) for p in block.pages)
         return head + ('\n\n<p class="ms-line">' + pages.strip() + "</p>" if pages else "")
     pnum = (
-        f'<a class="pnum" href="#{block.id}" title="Link to ¶{block.number}" aria-expanded="false"'
-        f' aria-controls="{block.id}-tools">¶{block.number}</a>'
+        f'<a class="pnum" href="#{block.id}" aria-expanded="false" aria-controls="{block.id}-tools">¶{block.number}</a>'
     )
     ms = index.start_pages[block.id]
     line = f'{pnum}{tools} {body}\n{{: #{block.id} .para data-para="{block.number}" data-ms="{ms}" }}'

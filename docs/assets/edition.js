@@ -104,8 +104,8 @@
   }
 
   function menuOf(pnum) {
-    var id = pnum.getAttribute("aria-controls");
-    return id ? document.getElementById(id) : null;
+    var para = pnum.closest("p.para");
+    return para ? para.querySelector(".ptools") : null;
   }
 
   function setOpen(pnum, open) {
@@ -123,7 +123,7 @@
 
   function onClick(ev) {
     var target = ev.target instanceof Element ? ev.target : null;
-    var pnum = target && target.closest("a.pnum[aria-controls]");
+    var pnum = target && target.closest("a.pnum");
     if (pnum) {
       ev.preventDefault();
       closeAll(pnum);
