@@ -84,8 +84,12 @@ def sic_marker(inner: str) -> str:
 
 def sidenote(number: str, body: str) -> str:
     """A note's copy beside its call, for wide screens: left out of the search index (the notes list is
-    indexed), and shown only where the notes list is not (CSS), so a screen reader meets one of the two."""
-    return f'<span class="sidenote" data-search-exclude><span class="sidenote-number">{number}</span> {body}</span>'
+    indexed), and shown only where the notes list is not (CSS), so a screen reader meets one of the two.
+
+    ``<small>`` (a side comment), not ``<span>``: Material's search parser compares elements by tag
+    name, so the first ``</span>`` inside an excluded ``<span>`` would end the exclusion.
+    """
+    return f'<small class="sidenote" data-search-exclude><b class="sidenote-number">{number}</b> {body}</small>'
 
 
 def markdown_markup(glossary_href: str, sidenotes: Mapping[str, str] | None = None) -> Markup:

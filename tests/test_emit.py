@@ -29,12 +29,12 @@ def test_no_raw_glyph_range_character_in_docs(emitted: dict[str, str]) -> None:
     assert bad == set()
 
 
-def drop_spans(html: str, cls: str, strip: bool = False) -> str:
-    """``html`` without each ``<span class="cls" …>`` and everything inside it (nested spans too)."""
-    while (start := html.find(f'<span class="{cls}"')) >= 0:
+def drop_spans(html: str, cls: str, strip: bool = False, tag: str = "span") -> str:
+    """``html`` without each ``<tag class="cls" …>`` and everything inside it (nested ones too)."""
+    while (start := html.find(f'<{tag} class="{cls}"')) >= 0:
         depth, pos = 0, start
-        for m in re.finditer(r"<span\b|</span>", html[start:]):
-            depth += 1 if m.group() == "<span" else -1
+        for m in re.finditer(rf"<{tag}\b|</{tag}>", html[start:]):
+            depth += 1 if m.group() == f"<{tag}" else -1
             if depth == 0:
                 pos = start + m.end()
                 break
@@ -54,7 +54,7 @@ def test_every_paragraph_renders_to_exactly_its_text(edition: Edition, emitted: 
             body = re.sub(r'<a class="pnum"[^>]*>.*?</a>\s*', "", m.group(1))
             body = re.sub(r'<sup id="fnref[^"]*">.*?</sup>', "", body)
             body = re.sub(r'<span class="ms"[^>]*>.*?</span>', "", body)
-            body = drop_spans(drop_spans(body, "ptools", strip=True), "sidenote")
+            body = drop_spans(drop_spans(body, "ptools", strip=True), "sidenote", tag="small")
             text, _ = text_of(body)
             assert text == block.text, block.id
 
