@@ -222,7 +222,7 @@ def test_cite_paragraph_copies_the_citation(
     clipboard_page.goto(site_server + f"{slug}/")
     number = block_id[1:]
     clipboard_page.locator(f"#{block_id} a.pnum").click()
-    button = clipboard_page.get_by_role("button", name=f"Copy citation of paragraph {number}", exact=True)
+    button = clipboard_page.get_by_role("button", name=f"Cite paragraph {number}", exact=True)
     assert button.evaluate("b => b.closest('p.para').id") == block_id
     button.click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
@@ -241,7 +241,7 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
     pnum.focus()
     clipboard_page.keyboard.press("Enter")
     assert pnum.get_attribute("aria-expanded") == "true"
-    button = clipboard_page.get_by_role("button", name="Copy BibTeX of paragraph 17", exact=True)
+    button = clipboard_page.get_by_role("button", name="BibTeX of paragraph 17", exact=True)
     button.focus()
     clipboard_page.keyboard.press("Enter")
     clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
@@ -258,7 +258,7 @@ def test_cite_chapter_copies_the_chapter_citation(
 ) -> None:
     chapter = edition.document.chapters[1]
     clipboard_page.goto(site_server + f"{chapter.slug}/")
-    clipboard_page.get_by_role("button", name="Copy citation of this page", exact=True).click()
+    clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
     url = f"{config.metadata.edition.site_url}{chapter.slug}/"
@@ -273,7 +273,7 @@ def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, 
     slug = chapter_slug(edition, "p17")
     page.goto(site_server + f"{slug}/")
     page.locator("#p17 a.pnum").click()
-    page.get_by_role("button", name="Copy citation of paragraph 17", exact=True).click()
+    page.get_by_role("button", name="Cite paragraph 17", exact=True).click()
     copied = page.evaluate("window.__copied")
     assert copied and copied.endswith(f"{slug}/#p17.") and "¶17 [ms. 11]" in copied
 
