@@ -65,8 +65,9 @@ review: $(VENV_STAMP) system-deps-test
 	test -f site/index.html || $(PY) -m build_scripts
 	$(PY) -m build_scripts.review
 
-## bench: benchmarks against bare baselines, written to BENCHMARKS.md
-bench: $(VENV_STAMP) system-deps-build
+## bench: benchmarks against bare baselines and Lighthouse (mobile, desktop), written to BENCHMARKS.md
+bench: $(VENV_STAMP) system-deps-test
+	npm ci --prefix benchmarks/node --no-audit --no-fund
 	$(PY) -m benchmarks
 
 lint: $(VENV_STAMP)

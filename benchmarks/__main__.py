@@ -12,7 +12,7 @@ from typing import Any
 
 from build_scripts.config import ROOT
 
-from . import buildtime, reader, report, scaling
+from . import buildtime, lighthouse, reader, report, scaling
 from .machine import machine, versions
 from .project import copy_project
 
@@ -33,6 +33,10 @@ METHOD = """\
   (renamed ids, slugs and ¶ numbers) with their citations and glossary terms; repair runs on the
   source repeated N times. Each size runs in a fresh subprocess: stage times and peak RSS
   (`getrusage`), and separately a `tracemalloc` peak over repair → emit.
+- **Lighthouse** (`benchmarks/lighthouse.py`): Lighthouse 12.2.3 from `benchmarks/node` (`npm ci`) in
+  Debian's Chromium, mobile and desktop presets, one page of each type, median of 3 runs; left out
+  (with a note) when Node or Chromium is missing. `python -m benchmarks --lighthouse-only` re-measures
+  just this on the built `site/`.
 - **Reader cost** (`benchmarks/reader.py`): the chapter's HTML and every resource it makes the
   browser fetch on load, from the built files, raw and gzip; the plain Material site is the bare
   configuration's build of the same Markdown.
@@ -46,6 +50,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-runs", type=int, default=3, help="runs per scaling size up to 10×")
     p.add_argument("--pdf-sizes", default="1,2,5,10", help="scaling factors at which the PDF stage is also timed")
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    p.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs per page and preset (median)")
+    p.add_argument(
+        "--lighthouse-only",
+        action="store_true",
+        help="only Lighthouse, on the already built site/; replaces that section of BENCHMARKS.md",
+    )
     return p.parse_args(argv)
 
 
@@ -84,8 +94,18 @@ def pdf_scaling(tmp: Path, sizes: list[int]) -> dict[int, float]:
     return out
 
 
+def lighthouse_only(args: argparse.Namespace) -> int:
+    scores = lighthouse.measure(ROOT / "site", args.lighthouse_runs, log)
+    text, _, _ = lighthouse.section(scores, args.lighthouse_runs)
+    args.out.write_text(lighthouse.replace_section(args.out.read_text(encoding="utf-8"), text), encoding="utf-8")
+    log(f"wrote the Lighthouse section of {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.lighthouse_only:
+        return lighthouse_only(args)
     sizes = [int(s) for s in args.sizes.split(",")]
     pdf_sizes = [int(s) for s in args.pdf_sizes.split(",") if s]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -108,7 +128,15 @@ def main(argv: list[str] | None = None) -> int:
         log(f"scaling {sizes} …")
         results, traced = run_scaling(tmp, sizes, set(), args.scaling_runs)
         pdf_times = pdf_scaling(tmp, pdf_sizes) if buildtime.has_pdf() and pdf_sizes else {}
+        lh = None
+        if lighthouse.available():
+            log("Lighthouse …")
+            lh = lighthouse.section(
+                lighthouse.measure(project / "site", args.lighthouse_runs, log), args.lighthouse_runs
+            )
     sections = [report.build_section(bt), report.scaling_section(results, traced, pdf_times), report.reader_section(rc)]
+    if lh:
+        sections.append(lh)
     env = report.environment(machine(), versions(), when, command.strip())
     args.out.write_text(report.document(env, sections, METHOD), encoding="utf-8")
     for _, rows, _ in sections:

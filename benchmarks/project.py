@@ -19,7 +19,16 @@ import yaml
 from build_scripts.config import ROOT
 
 IGNORE = shutil.ignore_patterns(
-    ".venv", ".git", "site", ".site-*", "test-artifacts", ".hypothesis", "*_cache", "__pycache__", "tests"
+    ".venv",
+    ".git",
+    "site",
+    ".site-*",
+    "test-artifacts",
+    ".hypothesis",
+    "*_cache",
+    "__pycache__",
+    "tests",
+    "node_modules",
 )
 
 

@@ -8,7 +8,7 @@ only escaped and wrapped.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .mdtext import attr_escape, escape
@@ -82,12 +82,23 @@ def sic_marker(inner: str) -> str:
     return f'<em class="sic">{inner}</em>'
 
 
-def markdown_markup(glossary_href: str) -> Markup:
+def sidenote(number: str, body: str) -> str:
+    """A note's copy beside its call, for wide screens: left out of the search index (the notes list is
+    indexed), and shown only where the notes list is not (CSS), so a screen reader meets one of the two.
+
+    ``<small>`` (a side comment), not ``<span>``: Material's search parser compares elements by tag
+    name, so the first ``</span>`` inside an excluded ``<span>`` would end the exclusion.
+    """
+    return f'<small class="sidenote" data-search-exclude><b class="sidenote-number">{number}</b> {body}</small>'
+
+
+def markdown_markup(glossary_href: str, sidenotes: Mapping[str, str] | None = None) -> Markup:
     """Markdown/HTML snippets for the MkDocs site; ``glossary_href`` is the glossary page's relative path."""
 
     def markup(m: Mark, inner: str) -> str:
         if m.kind == "footnote":
-            return f"[^{m.target}]"
+            body = (sidenotes or {}).get(m.target)
+            return f"[^{m.target}]" + (sidenote(m.target, body) if body else "")
         if m.kind == "page":
             return page_marker(m.target)
         if m.kind == "glossary":
@@ -99,7 +110,14 @@ def markdown_markup(glossary_href: str) -> Markup:
     return markup
 
 
-def to_markdown(text: str, marks: Sequence[Mark], glossary_href: str, *, line_start: bool = True) -> str:
+def to_markdown(
+    text: str,
+    marks: Sequence[Mark],
+    glossary_href: str,
+    *,
+    line_start: bool = True,
+    sidenotes: Mapping[str, str] | None = None,
+) -> str:
     """Markdown for a block's text; ``line_start`` if the text opens a Markdown line."""
 
     def inner(s: str) -> str:
@@ -108,4 +126,4 @@ def to_markdown(text: str, marks: Sequence[Mark], glossary_href: str, *, line_st
     def first(s: str) -> str:
         return escape(s, at_line_start=line_start)
 
-    return render(text, marks, inner, markdown_markup(glossary_href), first)
+    return render(text, marks, inner, markdown_markup(glossary_href, sidenotes), first)

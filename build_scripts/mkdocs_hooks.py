@@ -41,6 +41,9 @@ if str(ROOT) not in sys.path:  # MkDocs loads a hook by file path, not as part o
 from build_scripts.config import OFFLINE_NAME, PDF_NAME, load_config  # noqa: E402
 
 LATE_DOWNLOADS = (f"downloads/{PDF_NAME}", f"downloads/{OFFLINE_NAME}")
+# npm's iframe-worker 1.0.4 with its MIT licence: lets search run from file:// URLs, so only the
+# offline copy loads it (Material's offline plugin would otherwise fetch it from unpkg.com).
+IFRAME_WORKER_SHIM = "assets/vendor/iframe-worker/shim.js"
 
 
 def on_config(config: Any) -> Any:
@@ -57,6 +60,8 @@ def on_config(config: Any) -> Any:
         **{f"{page.slug}.md": "edition" for page in project.back},
     }
     config.extra["edition"] = {**extra["edition"], "pdf": LATE_DOWNLOADS[0], "offline": LATE_DOWNLOADS[1]}
+    offline = config.plugins.get("material/offline")
+    config.extra["polyfills"] = [IFRAME_WORKER_SHIM] if offline and offline.config.enabled else []
     return config
 
 

@@ -221,6 +221,7 @@ def test_cite_paragraph_copies_the_citation(
     slug = chapter_slug(edition, block_id)
     clipboard_page.goto(site_server + f"{slug}/")
     number = block_id[1:]
+    clipboard_page.locator(f"#{block_id} a.pnum").click()
     button = clipboard_page.get_by_role("button", name=f"Cite paragraph {number}", exact=True)
     assert button.evaluate("b => b.closest('p.para').id") == block_id
     button.click()
@@ -236,6 +237,10 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
 ) -> None:
     slug = chapter_slug(edition, "p17")
     clipboard_page.goto(site_server + f"{slug}/")
+    pnum = clipboard_page.locator("#p17 a.pnum")
+    pnum.focus()
+    clipboard_page.keyboard.press("Enter")
+    assert pnum.get_attribute("aria-expanded") == "true"
     button = clipboard_page.get_by_role("button", name="BibTeX for paragraph 17", exact=True)
     button.focus()
     clipboard_page.keyboard.press("Enter")
@@ -311,6 +316,7 @@ def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, 
     )
     slug = chapter_slug(edition, "p17")
     page.goto(site_server + f"{slug}/")
+    page.locator("#p17 a.pnum").click()
     page.get_by_role("button", name="Cite paragraph 17", exact=True).click()
     copied = page.evaluate("window.__copied")
     assert copied and copied.endswith(f"{slug}/#p17.") and "¶17 [ms. 11]" in copied
@@ -331,7 +337,7 @@ def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, editio
     page.locator(f".md-nav--primary a[href$='{chapter.slug}.html']").first.click()
     page.wait_for_url(re.compile(rf"/{chapter.slug}\.html$"))
     assert page.locator(f"h1#{chapter.id}").is_visible()
-    assert page.locator("p.para .cite-controls").count() > 0
+    assert page.locator("p.para .ptools .cite-button").count() > 0
     stable = f"{load_config().metadata.edition.site_url}{chapter.slug}/"
     assert page.locator("link[rel=canonical]").get_attribute("href") == stable
     assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == stable

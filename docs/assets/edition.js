@@ -1,4 +1,4 @@
-/* Edition: "Cite this" controls for each page and each paragraph.
+/* Edition: "Cite this" controls for each page and each paragraph (rendered at build time; wired here).
  *
  * Everything comes from the page itself: the article and edition metadata and the stable URL
  * from <script id="edition-cite"> (overrides/main.html), the paragraph number from
@@ -140,32 +140,61 @@
     }
   }
 
-  function control(kind, label, text) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "cite-button cite-" + kind;
-    button.setAttribute("aria-label", label);
-    button.title = label;
-    button.innerHTML = kind === "bibtex" ? "BibTeX" : "Cite";
-    var status = document.createElement("span");
-    status.className = "cite-status";
-    status.setAttribute("role", "status");
-    button.appendChild(status);
-    button.addEventListener("click", function (ev) {
-      ev.preventDefault();
-      ev.stopPropagation();
-      copy(text(), button);
-    });
-    return button;
+  // The controls are in the HTML from the build (editorial/pages/_ptools.md for paragraphs,
+  // overrides/main.html for the page), so nothing moves when this runs: it only answers clicks,
+  // once, on the document (event delegation, also across Material's instant navigation).
+  function where(m, button) {
+    var para = button.closest("p.para[data-para]");
+    if (!para) return { where: pageWhere(m), url: m.url };
+    var ms = pageRange(para);
+    return { where: "¶" + para.getAttribute("data-para") + (ms ? " [ms. " + ms + "]" : ""), url: m.url + "#" + para.id };
   }
 
-  function controls(m, where, url, subject) {
-    var box = document.createElement("span");
-    box.className = "cite-controls";
-    // Each accessible name begins with the button's visible label (WCAG 2.5.3).
-    box.appendChild(control("text", "Cite " + subject, function () { return citeText(m, where, url); }));
-    box.appendChild(control("bibtex", "BibTeX for " + subject, function () { return bibtex(m, where, url); }));
-    return box;
+  function menuOf(pnum) {
+    var para = pnum.closest("p.para");
+    return para ? para.querySelector(".ptools") : null;
+  }
+
+  function setOpen(pnum, open) {
+    var menu = menuOf(pnum);
+    if (!menu) return;
+    menu.hidden = !open;
+    pnum.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  function closeAll(except) {
+    Array.prototype.forEach.call(document.querySelectorAll('a.pnum[aria-expanded="true"]'), function (pnum) {
+      if (pnum !== except) setOpen(pnum, false);
+    });
+  }
+
+  function onClick(ev) {
+    var target = ev.target instanceof Element ? ev.target : null;
+    var pnum = target && target.closest("a.pnum");
+    if (pnum) {
+      ev.preventDefault();
+      closeAll(pnum);
+      setOpen(pnum, pnum.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    var button = target && target.closest("button.cite-button");
+    var m = button && metadata();
+    if (button && m) {
+      ev.preventDefault();
+      var w = where(m, button);
+      copy(button.classList.contains("cite-bibtex") ? bibtex(m, w.where, w.url) : citeText(m, w.where, w.url), button);
+      return;
+    }
+    if (!(target && target.closest(".ptools"))) closeAll(null);
+  }
+
+  function onKey(ev) {
+    if (ev.key !== "Escape") return;
+    var open = document.querySelector('a.pnum[aria-expanded="true"]');
+    if (open) {
+      setOpen(open, false);
+      open.focus();
+    }
   }
 
   // Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name);
@@ -175,34 +204,14 @@
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
   }
 
-  function init() {
-    nameSearchDialog();
-    var m = metadata();
-    var content = document.querySelector("article.md-content__inner");
-    if (!m || !content || content.querySelector(".cite-controls")) return;
-    var heading = content.querySelector("h1");
-    if (heading) {
-      var where = pageWhere(m);
-      var bar = document.createElement("p");
-      bar.className = "cite-page";
-      bar.appendChild(controls(m, where, m.url, "this page"));
-      heading.parentNode.insertBefore(bar, heading.nextSibling);
-    }
-    Array.prototype.forEach.call(content.querySelectorAll("p.para[data-para]"), function (para) {
-      var n = para.getAttribute("data-para");
-      var ms = pageRange(para);
-      var where = "¶" + n + (ms ? " [ms. " + ms + "]" : "");
-      var box = controls(m, where, m.url + "#" + para.id, "paragraph " + n);
-      var pnum = para.querySelector("a.pnum");
-      para.insertBefore(box, pnum ? pnum.nextSibling : para.firstChild);
-    });
-  }
+  document.addEventListener("click", onClick);
+  document.addEventListener("keydown", onKey);
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
-    window.document$.subscribe(init);
+    window.document$.subscribe(nameSearchDialog);
   } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
+    document.addEventListener("DOMContentLoaded", nameSearchDialog);
   } else {
-    init();
+    nameSearchDialog();
   }
 })();
