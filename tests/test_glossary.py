@@ -96,14 +96,14 @@ def test_the_authors_words_are_unchanged_by_links(edition: Edition, emitted: dic
 
 def test_glossary_page_is_sorted_with_data_anchors_and_back_links(edition: Edition, emitted: dict[str, str]) -> None:
     page = emitted["glossary.md"]
-    ids = re.findall(r"\{: #([a-z0-9-]+) \.gloss-entry \}", page)
+    ids = re.findall(r"^## .* \{ #([a-z0-9-]+) \.gloss-entry[^}]*\}$", page, re.M)
     by_id = {e.id: e for e in edition.glossary}
     assert set(ids) == set(by_id)
     terms = [by_id[i].term.lower() for i in ids]
     assert terms == sorted(terms)
     for e in edition.glossary:
         blocks = {o.block for o in edition.occurrences if o.entry == e.id}
-        m = re.search(rf"^(.*)\n\{{: #{e.id} \.gloss-entry \}}\n\n(.*)\n\{{: \.gloss-def \}}", page, re.M)
+        m = re.search(rf"^## (.*) \{{ #{e.id} \.gloss-entry[^}}]*\}}\n\n(.*)\n\{{: \.gloss-def \}}", page, re.M)
         assert m, e.id
         section = m.group(1) + m.group(2)
         for block_id in blocks:
