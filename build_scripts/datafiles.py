@@ -110,11 +110,11 @@ def load_yaml(path: Path, code: str = "E-DATA-SYNTAX") -> Any:
 
 
 def require(entry: dict[str, Any], keys: tuple[str, ...], path: Path, code: str) -> list[Diagnostic]:
-    """Diagnostics for every required key missing from ``entry``."""
+    """Diagnostics for every required key missing from ``entry`` (blank text counts as missing)."""
     return [
         Diagnostic(code, Location(str(path), entry.get(LINE_KEY, 0)), f"entry lacks '{k}'")
         for k in keys
-        if k not in entry or entry[k] in (None, "")
+        if k not in entry or entry[k] is None or (isinstance(entry[k], str) and not entry[k].strip())
     ]
 
 

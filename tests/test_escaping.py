@@ -45,7 +45,10 @@ EXAMPLES = settings(
 SPECIALS = [*"<>&\"'`*_[](){}#!|\\:-+=~.\n/;", "</title>", "<script>", "-->", "]]>", "&amp;", "{: #x }", "[^1]"]
 #: Any text a YAML or BibTeX file can hold (no control characters: YAML refuses them), rich in markup.
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=3)
-HOSTILE = st.lists(st.one_of(st.sampled_from(SPECIALS), ANY_TEXT), min_size=1, max_size=12).map("".join)
+#: Blank values never reach a page: the loaders refuse them (datafiles.require, config._record).
+HOSTILE = (
+    st.lists(st.one_of(st.sampled_from(SPECIALS), ANY_TEXT), min_size=1, max_size=12).map("".join).filter(str.strip)
+)
 
 
 class Structure(html.parser.HTMLParser):
