@@ -79,3 +79,14 @@ def offline_copy(built_site: Path, config: Config, tmp_path_factory: pytest.Temp
     with zipfile.ZipFile(staging / "downloads" / OFFLINE_NAME) as zf:
         zf.extractall(target)
     return target / "edney-2015-edition"
+
+
+def type_query(tab: Any, query: str) -> None:
+    """Type ``query`` into Material's search box and wait until the results (or "No matching") show."""
+    box = tab.locator("input.md-search__input")
+    box.click()
+    box.fill(query)
+    tab.keyboard.press("End")
+    tab.wait_for_function(
+        "() => /matching|No matching/.test(document.querySelector('.md-search-result__meta').textContent)"
+    )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import type_query
 
 from build_scripts.config import Config, load_config
 from build_scripts.edition import Edition
@@ -54,13 +55,7 @@ def chapter_slug(edition: Edition, block_id: str) -> str:
 
 def search(tab: Any, query: str, base: str) -> list[str]:
     """Type a query into Material's search box; return the result links relative to ``base``."""
-    box = tab.locator("input.md-search__input")
-    box.click()
-    box.fill(query)
-    tab.keyboard.press("End")
-    tab.wait_for_function(
-        "() => /matching|No matching/.test(document.querySelector('.md-search-result__meta').textContent)"
-    )
+    type_query(tab, query)
     links = [a.evaluate("a => a.href") for a in tab.locator(".md-search-result__item a").all()]
     return [link.removeprefix(base) for link in links]
 

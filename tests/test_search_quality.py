@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from browsing import type_query
 
 from build_scripts.config import load_config
 from build_scripts.pipeline import prepare
@@ -44,13 +45,7 @@ def tab(browser: Any, site_server: str) -> Any:
 
 
 def first_hit(tab: Any, query: str, base: str) -> str:
-    box = tab.locator("input.md-search__input")
-    box.click()
-    box.fill(query)
-    tab.keyboard.press("End")
-    tab.wait_for_function(
-        "() => /matching|No matching/.test(document.querySelector('.md-search-result__meta').textContent)"
-    )
+    type_query(tab, query)
     # The first result is the best page; within it, its best section (the page's own entry comes
     # first in Material's list, and sections missing a term are marked).
     return str(
