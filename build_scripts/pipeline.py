@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .bibliography import load_bibliography
@@ -314,8 +314,7 @@ def publish_downloads(work: Staging, *, pdf: bool, offline: bool) -> None:
 
 def build_offline(config: Config, new: Path) -> None:
     """Build only the offline variant into ``new/downloads`` (tests and benchmarks use it alone)."""
-    parent = new.parent
-    work = Staging(parent / ".docs-new", new, parent / ".site-offline", parent / ".build-tmp")
+    work = replace(Staging.beside(new), site=new)
     for path in (work.docs, work.offline, work.tmp):
         clear_staging(path)
     work.tmp.mkdir()

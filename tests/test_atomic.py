@@ -31,7 +31,7 @@ import yaml
 
 from build_scripts.config import ROOT, load_config
 from build_scripts.diagnostics import BuildError
-from build_scripts.pipeline import PDF_NAME, StageTimer, build
+from build_scripts.pipeline import PDF_NAME, StageTimer, Staging, build
 from build_scripts.site import old_trees, recover, staging_dirs
 
 pytestmark = pytest.mark.slow
@@ -212,9 +212,8 @@ def test_a_killed_build_leaves_the_last_site_intact(
 
     again = run_build(project) if full_recovery else run_build(project, "--no-pdf", "--no-offline")
     assert again.returncode == 0, again.stderr
-    new, old = staging_dirs(site)
-    leftovers = [new, old, project / ".site-offline", project / ".docs-new", project / ".build-tmp"]
-    assert not [p for p in leftovers if p.exists()]
+    _, old = staging_dirs(site)
+    assert not [p for p in (*Staging.beside(site).all(), old) if p.exists()]
     if full_recovery:
         assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
 
@@ -327,7 +326,7 @@ def test_a_build_that_fails_late_leaves_docs_as_it_was(project: Path) -> None:
     assert "E-SITE-BUILD" in raised.value.codes
     assert any("gone.md" in d.message for d in raised.value.diagnostics), "MkDocs' warning text is reported"
     assert tree_hash(project / "docs") == docs and tree_hash(project / "site") == site
-    assert not [p for p in (".docs-new", ".site-new", ".build-tmp", ".site-offline") if (project / p).exists()]
+    assert not [p for p in Staging.beside(project / "site").all() if p.exists()]
 
 
 def test_two_builds_at_once_one_stops_at_once_and_nothing_partial_is_published(project: Path) -> None:
@@ -348,4 +347,4 @@ def test_two_builds_at_once_one_stops_at_once_and_nothing_partial_is_published(p
     site = project / "site"
     assert not [p for p in site.rglob("*") if p.suffix == ".tmp"]
     assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF
-    assert not [p for p in (".docs-new", ".site-new", ".build-tmp", ".site-offline") if (project / p).exists()]
+    assert not [p for p in Staging.beside(project / "site").all() if p.exists()]

@@ -22,6 +22,7 @@ from test_atomic import _env, copy_project, tree_hash
 
 from build_scripts.__main__ import main
 from build_scripts.config import ROOT
+from build_scripts.pipeline import Staging
 
 CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests/fixtures/bad-inputs.yaml").read_text(encoding="utf-8"))
 DIAGNOSTIC = re.compile(r"^(?P<code>E-[A-Z]+-[A-Z]+) (?P<where>\S+) (?P<message>.*)$")
@@ -122,10 +123,9 @@ def test_bad_input_stops_with_a_coded_located_error_and_publishes_nothing(
     code = main(["--project", str(root), "--no-pdf", "--no-offline"])
     check(case, root, code, capsys.readouterr().err)
     assert {name: tree_hash(root / name) for name in ("docs", "site")} == before
-    leftovers = {".docs-new", ".site-offline", ".build-tmp"} | (
-        {".site-new"} if "mkfile" not in case["change"] else set()
-    )
-    assert not [name for name in leftovers if (root / name).exists()]
+    work = Staging.beside(root / "site")
+    kept = {work.site} if "mkfile" in case["change"] else set()  # the case's own file at .site-new stays
+    assert not [p for p in work.all() if p not in kept and p.exists()]
 
 
 def test_the_command_line_reports_a_running_build_without_a_traceback(pristine: Path, tmp_path: Path) -> None:
