@@ -354,7 +354,7 @@ def edition_csl(meta: Metadata) -> dict[str, Any]:
         "editor": [{"literal": e.editors}],
         "edition": f"Version {e.version}",
         "issued": {"date-parts": [[year, month, day]]},
-        "URL": e.site_url,
+        "URL": e.versioned_url,
         "language": "en",
         "note": meta.edition_description(),
     }
@@ -376,7 +376,7 @@ def edition_bibtex_text(meta: Metadata) -> str:
         ("version", latex_escape(e.version)),
         ("year", year),
         ("date", e.date),
-        ("url", e.site_url),
+        ("url", e.versioned_url),
         ("language", "english"),
         ("note", latex_escape(meta.edition_description())),
     ]
@@ -396,7 +396,7 @@ def edition_ris_text(meta: Metadata) -> str:
         f"ET  - Version {e.version}",
         f"PY  - {e.date[:4]}",
         f"DA  - {e.date.replace('-', '/')}/",
-        f"UR  - {e.site_url}",
+        f"UR  - {e.versioned_url}",
         "LA  - en",
         f"AB  - {meta.edition_description()}",
         f"N1  - {meta.edition_description()}",

@@ -83,6 +83,15 @@ class EditionInfo:
     """ISO date of this version; also the PDF's date. Never taken from the clock."""
     site_url: str
     source_note: str
+    version_policy: str
+    """What a new major, minor or patch version means (printed on the Changes page)."""
+    release_note: str
+    """One sentence for readers: what this version changes (recorded with the release)."""
+
+    @property
+    def versioned_url(self) -> str:
+        """The permanent address of this version: ``<site_url><version>/`` (releases.py serves it)."""
+        return f"{self.site_url}{self.version}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +103,10 @@ class Metadata:
 
     def as_extra(self) -> dict[str, Any]:
         """Plain dicts for MkDocs' ``config.extra`` (templates and ``tojson``)."""
-        edition = asdict(self.edition) | {"description": self.edition_description()}
+        edition = asdict(self.edition) | {
+            "description": self.edition_description(),
+            "versioned_url": self.edition.versioned_url,
+        }
         return {"article": asdict(self.article), "edition": edition, "proper_nouns": list(self.proper_nouns)}
 
     def edition_description(self) -> str:
@@ -128,6 +140,8 @@ class Config:
     docs_dir: Path
     site_dir: Path
     mkdocs_yml: Path
+    releases_dir: Path
+    """Frozen released versions and their index (build_scripts/releases.py)."""
     front: PageSpec
     chapters: tuple[ChapterSpec, ...]
     back: tuple[PageSpec, ...]
@@ -137,6 +151,11 @@ class Config:
     def source_name(self) -> str:
         """Source path as diagnostics print it (relative to the project)."""
         return str(self.source.relative_to(self.root)) if self.source.is_relative_to(self.root) else str(self.source)
+
+    @property
+    def page_templates(self) -> Path:
+        """The reader-facing prose: page templates under ``editorial/pages/``."""
+        return self.root / "editorial" / "pages"
 
     @property
     def pages(self) -> tuple[PageSpec, ...]:
@@ -163,6 +182,7 @@ def load_config(root: Path = ROOT, **overrides: Path) -> Config:
         "docs_dir": root / "docs",
         "site_dir": root / "site",
         "mkdocs_yml": root / "mkdocs.yml",
+        "releases_dir": root / "releases",
     }
     paths.update(overrides)
     (front, chapters, back), page_problems = _pages(paths["chapters_file"])
@@ -279,6 +299,12 @@ def _metadata(path: Path) -> tuple[Metadata | None, list[Diagnostic]]:
             problems.append(
                 Diagnostic("E-METADATA-URL", Location(str(path)), f"{name} {value!r} is not a well-formed value")
             )
+    if not re.fullmatch(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", edition.version):
+        problems.append(
+            Diagnostic(
+                "E-METADATA-TYPE", Location(str(path)), f"edition.version {edition.version!r} is not MAJOR.MINOR.PATCH"
+            )
+        )
     nouns = data.get("proper_nouns", [])
     if not isinstance(nouns, list) or not all(isinstance(n, str) and n for n in nouns):
         problems.append(Diagnostic("E-METADATA-TYPE", Location(str(path)), "proper_nouns must be a list of text"))

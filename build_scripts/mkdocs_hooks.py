@@ -61,7 +61,8 @@ def on_config(config: Any) -> Any:
     }
     config.extra["edition"] = {**extra["edition"], "pdf": LATE_DOWNLOADS[0], "offline": LATE_DOWNLOADS[1]}
     offline = config.plugins.get("material/offline")
-    config.extra["polyfills"] = [IFRAME_WORKER_SHIM] if offline and offline.config.enabled else []
+    config.extra["offline"] = bool(offline and offline.config.enabled)
+    config.extra["polyfills"] = [IFRAME_WORKER_SHIM] if config.extra["offline"] else []
     return config
 
 
@@ -101,6 +102,8 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
     paragraphs = page.meta.get("paragraphs")
     context["cite"] = {
         "kind": config.extra["cite_kinds"].get(page.file.src_uri),
+        # What "Cite" gives: this page in this version, at its permanent (versioned) address.
+        "versioned_url": config.extra["edition"]["versioned_url"] + path,
         "paragraphs": paragraphs if isinstance(paragraphs, str) else "",
     }
     return context

@@ -81,7 +81,7 @@ class Page:
 def render_pages(edition: Edition) -> tuple[Page, ...]:
     """Every page in reading order: front, chapters, back pages."""
     config = edition.config
-    env = environment(config.root / "editorial" / "pages")
+    env = environment(config.page_templates)
     context = page_context(edition, env)
     problems: list[Diagnostic] = []
 

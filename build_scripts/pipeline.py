@@ -32,6 +32,7 @@ from .edition import Edition
 from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary, load_link_policy
 from .pages import Page, render_pages
+from .releases import assemble, load_releases
 from .repair import load_glyph_table, repair
 from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
@@ -102,6 +103,7 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
     with build_lock(config.root):
         for warning in recover(config.site_dir):
             t.report(str(warning))
+        releases = load_releases(config.releases_dir)
         edition = prepare(config, t)
         with t("pages"):
             pages = render_pages(edition)
@@ -123,6 +125,8 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
                 if job is not None:
                     t.record("pdf", job.result())
             publish_downloads(work, pdf=pdf, offline=offline)
+            with t("versions"):
+                assemble(work.site, releases, config.metadata.edition.version, config.page_templates / "_versions.html")
             with t("swap"):
                 check_tree(work.site)
                 for warning in swap_in(work.site, config.site_dir):

@@ -22,6 +22,7 @@ GROUPS = {
     "test_atomic": "build",
     "test_reproducible": "build",
     "test_fresh_machine": "build",
+    "test_versions": "build",
     "test_browser": "site",
     "test_glossary_render": "site",
     "test_links": "site",

@@ -222,7 +222,7 @@ def test_cite_paragraph_copies_the_citation(
     button.click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
-    url = f"{config.metadata.edition.site_url}{slug}/#{block_id}"
+    url = f"{config.metadata.edition.versioned_url}{slug}/#{block_id}"
     where = f"¶{number} [ms. {manuscript_pages(edition, block_id)}]"
     assert copied == expected_citation(config, where, url)
 
@@ -244,7 +244,7 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
     a = asdict(config.metadata.article)
     assert copied.startswith("@article{")
     assert f"doi = {{{a['doi']}}}" in copied
-    assert f"url = {{{config.metadata.edition.site_url}{slug}/#p17}}" in copied
+    assert f"url = {{{config.metadata.edition.versioned_url}{slug}/#p17}}" in copied
     assert "¶17 [ms. 11]" in copied
     assert "{China}" in copied and "{{China}}" not in copied  # brace-protected once, as in references.bib
     assert f"Read in: {config.metadata.edition.title}, ed. {config.metadata.edition.editors}," in copied
@@ -258,7 +258,7 @@ def test_cite_chapter_copies_the_chapter_citation(
     clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
     clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
-    url = f"{config.metadata.edition.site_url}{chapter.slug}/"
+    url = f"{config.metadata.edition.versioned_url}{chapter.slug}/"
     numbers = [b.number for b in chapter.blocks if b.number]
     where = f"“{chapter.title}”, ¶{numbers[0]}–{numbers[-1]}"
     assert copied == expected_citation(config, where, url)
@@ -274,7 +274,7 @@ def test_cite_on_the_editions_own_pages_cites_the_edition(
     clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
     clipboard_page.wait_for_function("() => document.querySelector('.cite-text[data-copied]') !== null")
     copied = clipboard_page.evaluate("navigator.clipboard.readText()")
-    url = f"{ed.site_url}{slug}/"
+    url = f"{ed.versioned_url}{slug}/"
     assert copied == (
         f"{a.author}, {ed.title}, ed. {ed.editors}, version {ed.version} ({ed.date}), “{spec.title}”, {url}."
     )
@@ -335,7 +335,8 @@ def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, editio
     assert page.locator("p.para .ptools .cite-button").count() > 0
     stable = f"{load_config().metadata.edition.site_url}{chapter.slug}/"
     assert page.locator("link[rel=canonical]").get_attribute("href") == stable
-    assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == stable
+    versioned = f"{load_config().metadata.edition.versioned_url}{chapter.slug}/"
+    assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == versioned
 
     footnote = hover_tooltip(page, "[id='fnref:1'] a")
     first = edition.citations[0]

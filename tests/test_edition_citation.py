@@ -39,7 +39,7 @@ def test_csl_renders_the_edition_with_editor_version_date_and_url(item, config: 
     ed, a = config.metadata.edition, config.metadata.article
     line = _render([item], style_name)[item["id"]]
     assert line, f"{style_name}: the edition did not render"
-    for part in (a.author_family, ed.editors, ed.date[:4], ed.site_url, ed.version, "China"):
+    for part in (a.author_family, ed.editors, ed.date[:4], ed.versioned_url, ed.version, "China"):
         assert part in line, (style_name, part, line)
     assert "Edney Soft Power Edition Project" in line and "Project, E" not in line
     assert a.doi not in line.replace(item["note"], ""), "the article's DOI is not the edition's"
@@ -75,7 +75,7 @@ def test_ris_record(config: Config) -> None:
     (record,) = read_ris(citeformats.edition_ris_text(config.metadata))
     assert record["TY"] == ["BOOK"] and record["ED"] == [ed.editors]
     assert record["AU"] == [f"{a.author_family}, {a.author_given}"] and record["TI"] == [ed.title]
-    assert record["ET"] == [f"Version {ed.version}"] and record["UR"] == [ed.site_url]
+    assert record["ET"] == [f"Version {ed.version}"] and record["UR"] == [ed.versioned_url]
     assert record["DA"] == [ed.date.replace("-", "/") + "/"] and "DO" not in record
     assert any(a.doi in note for note in record["N1"])
 

@@ -242,8 +242,9 @@ def test_citation_cff_is_valid_cff_1_2_0_and_agrees_with_the_metadata(config: Co
         ed["title"],
         ed["version"],
         ed["date"],
-        ed["site_url"],
+        config.metadata.edition.versioned_url,
     )
+    assert {"type": "url", "value": ed["site_url"]}.items() <= cff["identifiers"][0].items()
     article = cff["references"][0]
     assert article["title"] == a["title"] and article["doi"] == a["doi"] and article["journal"] == a["journal"]
     assert (str(article["volume"]), article["issue"], article["start"], article["end"]) == (
@@ -261,7 +262,7 @@ def test_citation_cff_is_valid_cff_1_2_0_and_agrees_with_the_metadata(config: Co
     assert (preferred["version"], preferred["date-released"], preferred["url"]) == (
         ed["version"],
         ed["date"],
-        ed["site_url"],
+        config.metadata.edition.versioned_url,
     )
     assert "doi" not in preferred and "doi" not in cff, "the article's DOI is not the edition's"
 

@@ -78,7 +78,7 @@ def test_edition_pages_import_as_the_edition_itself(built_site: Path, config: Co
             ],
             "edition": f"Version {ed.version}",
             "date": ed.date,
-            "url": ed.site_url,
+            "url": ed.versioned_url,
             "abstractNote": config.metadata.edition_description(),
             "language": "en",
             "attachments": SNAPSHOT,
