@@ -20,7 +20,7 @@ TEST_DEBS += libatomic1            # Playwright's bundled Node.js driver links l
 TEST_DEBS += poppler-utils         # pdftoppm renders PDF pages to PNG for review (make review)
 TEST_DEBS += qpdf                  # qpdf --check verifies the PDF's structure (tests/test_pdf.py)
 
-.PHONY: build test serve review bench lint fonts clean constraints print-debs system-deps-venv system-deps-build system-deps-test
+.PHONY: build test serve review bench lint fonts clean constraints release print-debs system-deps-venv system-deps-build system-deps-test
 
 $(VENV_STAMP): requirements.txt constraints.txt
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || $(MAKE) --no-print-directory system-deps-venv
@@ -69,6 +69,11 @@ review: $(VENV_STAMP) system-deps-test
 bench: $(VENV_STAMP) system-deps-test
 	npm ci --prefix benchmarks/node --no-audit --no-fund
 	$(PY) -m benchmarks
+
+## release: freeze the version in editorial/metadata.yaml (committed, not yet released) into releases/,
+##          tag it v<version> and commit the archive; FROM=<commit> NOTE="…" freezes an earlier commit's edition
+release: $(VENV_STAMP) system-deps-build
+	$(PY) -m build_scripts.release $(if $(FROM),--from $(FROM) --note "$(NOTE)")
 
 lint: $(VENV_STAMP)
 	$(PY) -m ruff check build_scripts tests
