@@ -42,6 +42,7 @@ from pybtex.style.template import (
 from .datafiles import check_id, read_text
 from .diagnostics import BuildError, Diagnostic, Location
 from .mdtext import escape
+from .typography import smarten
 
 STATUSES = ("verified", "candidate", "unidentified")
 ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.MULTILINE)
@@ -164,23 +165,8 @@ def _unprotect(text: Any) -> Any:
     return text
 
 
-def _smarten(text: str, nested: bool) -> str:
-    """Typographic quotes: apostrophes become ’; quoted words ‘…’ (“…” inside a quoted title)."""
-    opening, closing = ("\u201c", "\u201d") if nested else ("\u2018", "\u2019")
-    text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", text)
-    text = re.sub(r"(?:(?<=^)|(?<=[\s(\[]))'", opening, text)
-    text = text.replace("'", closing)
-    text = re.sub(r'(?:(?<=^)|(?<=[\s(\[\u2018]))"', "\u201c", text)
-    return text.replace('"', "\u201d")
-
-
-def typographic(text: str) -> str:
-    """Editorial prose (decision reasons, bibliography notes) with typographic quotes and apostrophes."""
-    return _smarten(text, nested=False)
-
-
 def _smart_field(name: str, nested: bool = False) -> Any:
-    return field(name, apply_func=lambda text: Text(_smarten(str(text), nested)))
+    return field(name, apply_func=lambda text: Text(smarten(str(text), nested)))
 
 
 def _year_label(children: list[Any], context: dict[str, Any]) -> Any:

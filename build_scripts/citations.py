@@ -25,6 +25,7 @@ from .bibliography import Bibliography
 from .decisions import Decision
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Block, Document
+from .typography import ABBREVIATIONS
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _WORD = rf"(?!(?:{_MONTHS})\b)[A-Z][\w’'\-]*"
@@ -47,7 +48,6 @@ NARRATIVE = re.compile(rf"(?<![\w’'\-])({AUTHOR})\s*$")
 #: that looks like one but does not parse is an error, never silently dropped.
 LOOKS_CITED = re.compile(rf"{_WORD}[\s,]+(?:(?:1[5-9]|20)\d\d[a-z]?\b|n\.\s?d\.)")
 SENTENCE_END = re.compile(r"[.?!][’”)\]]*\s+(?=[‘“(\[]?[A-Z])")
-ABBREVIATIONS = frozenset({"p.", "pp.", "e.g.", "i.e.", "cf.", "ed.", "eds.", "vol.", "al.", "no.", "ch.", "vs."})
 LOOKBACK = 160
 #: Punctuation a note call follows when it closes on a bracket (a dash it precedes instead).
 CLOSING = re.compile(r"[.,;:?!]*[”’]?")

@@ -27,7 +27,7 @@ from wordfreq import zipf_frequency
 from .datafiles import LINE_KEY, check_id, load_yaml, mapping_entries, require
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import Document
-from .repair import normalise_text
+from .typography import smarten
 
 COMMON_ENGLISH = 3.5
 """wordfreq Zipf frequency above which a word counts as common English (about 1 in 300,000 words)."""
@@ -90,7 +90,7 @@ def load_link_policy(path: Path) -> LinkPolicy:
         problems.append(Diagnostic("E-GLOSS-SCHEMA", where, "links.reason must say why"))
     if problems:
         raise BuildError(problems)
-    return LinkPolicy(links["chinese"], links["concept"], normalise_text(" ".join(links["reason"].split())))
+    return LinkPolicy(links["chinese"], links["concept"], smarten(" ".join(links["reason"].split())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +129,11 @@ def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
                 id=str(raw.get("id", "")),
                 kind=str(raw.get("kind", "")),
                 term=str(raw.get("term", "")),
-                definition=normalise_text(" ".join(str(raw.get("definition", "")).split())),
+                definition=smarten(" ".join(str(raw.get("definition", "")).split())),
                 hanzi=str(raw.get("hanzi", "")),
                 pinyin=str(raw.get("pinyin", "")),
                 gloss=str(raw.get("gloss", "")),
-                attribution=normalise_text(str(raw.get("attribution", ""))),
+                attribution=smarten(str(raw.get("attribution", ""))),
                 data_line=raw.get(LINE_KEY, 0),
             )
         )

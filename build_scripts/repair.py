@@ -106,11 +106,6 @@ def normalise_char(text: str, i: int) -> tuple[str, str] | None:
     return None
 
 
-def normalise_text(text: str) -> str:
-    """Apply the typographic normalisations to clean text (the edition's own notes and definitions)."""
-    return "".join(n[1] if (n := normalise_char(text, i)) else c for i, c in enumerate(text))
-
-
 def decode_line(line: str, table: GlyphTable) -> str:
     """Decode a whole line (no normalisation); used by round-trip tests and the fuzzers."""
     return "".join(d if (d := decode_char(line, i, table)) is not None else c for i, c in enumerate(line))

@@ -28,10 +28,10 @@ from .decisions import Decision
 from .diagnostics import BuildError, Diagnostic, Location
 from .model import SIC_MARK, Block, Chapter, Document, Intervention, PageMark, RepairedLine, RepairResult
 from .repair import apply_edits
+from .typography import ABBREVIATIONS
 
 TERMINAL = ".?!:"
 CLOSERS = "\u2019\u201d)"
-ABBREVIATIONS = frozenset({"p.", "pp.", "e.g.", "i.e.", "cf.", "ed.", "eds.", "vol."})
 SHORT_RATIO = 0.9
 ABSTRACT_LABEL = re.compile(r"(\s*)(Abstract:\s*)")
 SIC = " " + SIC_MARK

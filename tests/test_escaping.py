@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_atomic import copy_project
 
-from build_scripts.bibliography import load_bibliography, typographic
+from build_scripts.bibliography import load_bibliography
 from build_scripts.config import Config, load_config
 from build_scripts.datafiles import SAFE_ID, check_id
 from build_scripts.diagnostics import BuildError, Location
@@ -37,6 +37,7 @@ from build_scripts.edition import Edition
 from build_scripts.emit import emit
 from build_scripts.pages import render_pages
 from build_scripts.pipeline import StageTimer, build
+from build_scripts.typography import smarten
 
 EXTENSIONS = ["footnotes", "attr_list", "md_in_html", "tables", "toc"]
 EXAMPLES = settings(
@@ -95,7 +96,7 @@ def same_structure(make: Any, value: str, page: str, key: str = "", *, shown: bo
     assert sorted(tags) == _PLAIN[(page, key)], f"markup changed for {value!r}"
     if shown:
         visible = " ".join(value.split())
-        shown_as = {visible, visible.replace("\\", ""), typographic(visible), typographic(visible.replace("\\", ""))}
+        shown_as = {visible, visible.replace("\\", ""), smarten(visible), smarten(visible.replace("\\", ""))}
         assert any(v in text for v in shown_as), f"{value!r} is not shown as text"  # quotes may be made typographic
 
 
