@@ -79,7 +79,6 @@ def test_hanzi_are_drawn_by_the_bundled_font_alone(
         assert fonts[0]["glyphCount"] == len(text.replace(" ", "")), (text, fonts)
 
 
-
 def test_control_without_the_font_file_the_check_sees_a_fallback(
     glossary_tab: tuple[Any, Any], site_server: str
 ) -> None:
