@@ -56,6 +56,8 @@ CATALOGUE: dict[str, str] = {
     "E-LABELS-SCHEMA": "editorial/labels.yaml is malformed or lacks the label of a kind of record",
     "E-PRINT-ID": "two pages use the same id, which the one print document cannot hold twice",
     "E-PRINT-LINK": "a link of the print document has no target in it",
+    "E-CHANGES-RELEASE": "an earlier release's published files cannot be read for the changelog",
+    "E-CHANGES-ORDER": "the versions given to the changelog are not in strictly increasing order",
     "E-URL-GONE": "a URL listed in urls.txt no longer resolves",
     "E-URL-UNLISTED": "the built site has a citable anchor urls.txt does not list",
     "E-INTERNAL": "an unexpected error inside a stage (a bug: please report it with the input that caused it)",
