@@ -16,13 +16,14 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .bibliography import load_bibliography
+from .changelog import Snapshot
 from .citations import recognise_citations
 from .config import OFFLINE_NAME, PDF_NAME, Config
 from .datafiles import read_text
@@ -61,8 +62,13 @@ class StageTimer:
         self.report(f"  {name:<10} {seconds:7.3f} s")
 
 
-def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
-    """Run the text stages and return the edition model; writes nothing."""
+def prepare(config: Config, timer: StageTimer | None = None, earlier: Sequence[Snapshot] = ()) -> Edition:
+    """Run the text stages and return the edition model; writes nothing.
+
+    ``earlier`` are the earlier releases, oldest first, each read from its published files with
+    :func:`build_scripts.changelog.load_snapshot`; the pages and emit stages compare this edition
+    with them (the changes page, ``downloads/changelog.json``); none: this is the first version.
+    """
     t = timer or StageTimer(report=lambda _: None)
     with t("source"):
         text = read_source(config.source)
@@ -85,9 +91,10 @@ def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
     with t("check"):
         coverage = measure(document, load_wordlist(config.wordlist))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the source's bytes: read_source decodes strictly
-    return Edition(
+    edition = Edition(
         config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict(), digest, policy
     )
+    return replace(edition, earlier=tuple(earlier)) if earlier else edition
 
 
 def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: StageTimer | None = None) -> Edition:

@@ -8,9 +8,10 @@ disappear, or a new one appear, on purpose. A page that moves keeps its old URL 
 
 Citable anchors are read from the built HTML (the article body only): headings with an id,
 paragraphs and block quotations (``p.para``, ``#pN``), manuscript page markers (``span.ms``,
-``#ms-N``), the abstract, glossary entries (``.gloss-entry``) and bibliography entries
-(``.reference``, anchors are BibTeX keys). Footnote ids (renumbered on each web page by MkDocs) and apparatus
-row ids are not citable.
+``#ms-N``), the abstract, glossary entries (``.gloss-entry``), bibliography entries
+(``.reference``, anchors are BibTeX keys) and the changes between versions (``.change``,
+``#v1.1.0-p20``: a changed ¶ links to its change). Footnote ids (renumbered on each web page by
+MkDocs) and apparatus row ids are not citable.
 
 ``python -m build_scripts.urls --write`` rewrites ``urls.txt`` from ``site/``;
 ``python -m build_scripts.urls`` only reports differences (exit status 1 if any).
@@ -29,12 +30,13 @@ import yaml
 from .config import ROOT, Config, load_config
 
 MANIFEST = ROOT / "urls.txt"
-CITABLE_CLASSES = frozenset({"para", "ms", "abstract", "gloss-entry", "reference"})
+CITABLE_CLASSES = frozenset({"para", "ms", "abstract", "gloss-entry", "reference", "change"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 HEADER = """\
 # Citable URLs of the edition: every page and every citable anchor (headings, ¶ #pN, manuscript
-# pages #ms-N, glossary entries, bibliography entries). Published URLs never change: a test fails
-# if one stops resolving in the built site, or if the site has a citable anchor not listed here.
+# pages #ms-N, glossary entries, bibliography entries, changes #v1.1.0-p20). Published URLs never
+# change: a test fails if one stops resolving in the built site, or if the site has a citable
+# anchor not listed here.
 # Add new URLs on purpose with `python -m build_scripts.urls --write`; for a page that moves, add
 # a redirect (mkdocs.yml, plugins.redirects.redirect_maps) instead of deleting its lines.
 """
