@@ -60,6 +60,8 @@ CATALOGUE: dict[str, str] = {
     "E-RELEASES-ORDER": "the versions in releases/index.yaml do not increase, oldest first",
     "E-RELEASES-ARCHIVE": "a release archive is missing, differs from its recorded SHA-256, or holds an unsafe member",
     "E-RELEASE-REFUSED": "make release cannot freeze this version (already released, or the working tree is not clean)",
+    "E-CHANGES-RELEASE": "an earlier release's published files cannot be read for the changelog",
+    "E-CHANGES-ORDER": "the versions given to the changelog are not in strictly increasing order",
     "E-URL-GONE": "a URL listed in urls.txt no longer resolves",
     "E-URL-UNLISTED": "the built site has a citable anchor urls.txt does not list",
     "E-INTERNAL": "an unexpected error inside a stage (a bug: please report it with the input that caused it)",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bibliography import Bibliography
+from .changelog import Snapshot
 from .citations import Citation
 from .config import Article, Config
 from .decisions import Decision
@@ -60,6 +61,9 @@ class Edition:
     """SHA-256 of the source file's bytes, as the source stage read them."""
     link_policy: LinkPolicy
     """Where glossary terms are linked in the text (``links:`` in glossary.yaml)."""
+    earlier: tuple[Snapshot, ...] = ()
+    """The earlier releases, oldest first, as their published files record them: what the
+    "Changes between versions" page and ``changelog.json`` compare this edition with."""
     index: EditionIndex = field(init=False, repr=False, compare=False)
     """Derived from the fields above whenever an edition is made (also by ``dataclasses.replace``)."""
 

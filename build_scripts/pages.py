@@ -16,6 +16,7 @@ contexts their own escaping: ``html`` inside raw HTML, ``attr`` in attributes an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -30,11 +31,13 @@ import jinja2
 import yaml
 
 from .bibliography import Reference, no_break
+from .changelog import Change, ChangeLink, Changelog, DiffOp, elide
 from .citations import Citation
 from .config import OFFLINE_NAME, PDF_NAME, PageSpec
 from .datafiles import LINE_KEY, SAFE_ID, load_yaml
 from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition, EditionIndex
+from .emit import edition_history, plain_text
 from .inline import Mark, page_marker, to_markdown
 from .mdtext import attr_escape, char_refs, escape
 from .model import SIC_MARK, Block, Chapter
@@ -45,6 +48,7 @@ GENERATED_NOTE = (
 )
 CHAPTER_TEMPLATE = "_chapter.md"
 PTOOLS_TEMPLATE = "_ptools.md"
+NOTE_TEMPLATE = "_note.md"
 FRONT_MATTER_END = "\n---\n"
 
 
@@ -52,6 +56,16 @@ class Md(str):
     """Markdown the build made from checked records; a template prints it as it is."""
 
     __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteText:
+    """One note as the reader sees it, in plain text: ``edition.json``'s ``notes`` (what the changelog compares)."""
+
+    number: int
+    blocks: tuple[str, ...]
+    """The block the note is called from."""
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,8 @@ class Page:
     """The front matter's description (also the page's line in the front page's list)."""
     in_print: bool
     """False for a page the front matter marks ``pdf: false`` (it is linked at its web address)."""
+    notes: tuple[NoteText, ...] = ()
+    """The notes the page carries (the front page's and the chapters'), for ``edition.json``."""
 
     @property
     def path(self) -> str:
@@ -80,10 +96,16 @@ class Page:
 
 
 def render_pages(edition: Edition) -> tuple[Page, ...]:
-    """Every page in reading order: front, chapters, back pages."""
+    """Every page in reading order: front, chapters, back pages.
+
+    The notes are rendered first (:func:`note_texts`): this edition's ``edition.json`` records
+    them, and the changelog (the Changes page, each changed ¶'s link to its diff) compares that
+    file with the earlier releases' (``edition.earlier``).
+    """
     config = edition.config
     env = environment(config.page_templates)
-    context = page_context(edition, env)
+    notes = note_texts(edition, env)
+    context = page_context(edition, env, edition_history(edition, notes))
     problems: list[Diagnostic] = []
 
     def render(name: str, spec: PageSpec, kind: str, **extra: Any) -> Page | None:
@@ -100,7 +122,10 @@ def render_pages(edition: Edition) -> tuple[Page, ...]:
         if isinstance(page, Diagnostic):
             problems.append(page)
             return None
-        return page
+        blocks = {b.id for b in extra["chapter"].blocks} if "chapter" in extra else set()
+        blocks |= {edition.document.abstract.id} if kind == "front" else set()
+        carried = tuple(n for n in notes if blocks & set(n.blocks))
+        return dataclasses.replace(page, notes=carried) if carried else page
 
     def render_with_sidenotes(name: str, spec: PageSpec, kind: str, **extra: Any) -> Page | None:
         """Render twice: the first pass gives the notes as the note template wrote them, the second
@@ -225,6 +250,7 @@ def environment(folder: Path) -> jinja2.Environment:
             "attr": lambda v: Md(attr_escape(str(v))),
             "yaml": lambda v: Md(json.dumps(str(v), ensure_ascii=False)),
             "id": _safe_id,
+            "anchor": _safe_anchor,
             "smart": lambda v: smarten(str(v)),
         }
     )
@@ -243,9 +269,25 @@ def _safe_id(value: Any) -> Md:
     return Md(value)
 
 
-def page_context(edition: Edition, env: jinja2.Environment | None = None) -> dict[str, Any]:
-    """What every template may use: the edition's records, figures, and helpers that return :class:`Md`."""
+ANCHOR = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+
+
+def _safe_anchor(value: Any) -> Md:
+    """An anchor that may hold dots (a version: ``v1.1.0-p20``); anything else stops the build."""
+    if not isinstance(value, str) or not ANCHOR.fullmatch(value):
+        raise ValueError(f"{value!r} is not a safe anchor")
+    return Md(value)
+
+
+def page_context(
+    edition: Edition, env: jinja2.Environment | None = None, history: Changelog | None = None
+) -> dict[str, Any]:
+    """What every template may use: the edition's records, figures, and helpers that return :class:`Md`.
+
+    ``history`` is the changelog up to this edition (none: no earlier versions).
+    """
     config = edition.config
+    history = history or Changelog(config.metadata.edition.version, (), {})
     doc = edition.document
     index = edition.index
     labels = load_labels(config.root / "editorial" / "labels.yaml", {i.kind for i in doc.interventions})
@@ -270,7 +312,7 @@ def page_context(edition: Edition, env: jinja2.Environment | None = None) -> dic
         "glyph_rows": _glyph_rows(config.glyphs),
         "apparatus": [(b, index.interventions[b.id]) for b in doc.blocks if b.id in index.interventions],
         "href": lambda page_id: Md(f"{slugs[page_id]}.md"),
-        "block_md": _block_md(index, env),
+        "block_md": _block_md(index, env, history.block_changes(), slugs),
         "block_href": lambda block: Md(block_href(block, index)),
         "backlinks": lambda blocks: Md(", ".join(block_link(b, index) for b in blocks)),
         "cited_in": lambda ref: index.citing_blocks.get(ref.key, ()),
@@ -282,19 +324,68 @@ def page_context(edition: Edition, env: jinja2.Environment | None = None) -> dic
         "reading": reading,
         "refs": lambda text: Md(char_refs(escape(str(text), at_line_start=False))),
         "paragraph_span": _paragraph_span,
+        "history": history,
+        "diff_md": diff_md,
+        "change_href": lambda change: Md(f"{slugs[change.page]}.md#{change.anchor}" if change.page in slugs else ""),
     }
 
 
-def _block_md(index: EditionIndex, env: jinja2.Environment | None) -> Callable[..., Md]:
-    """``block_md(block, sidenotes)``: a block with its paragraph tools, rendered by ``_ptools.md``."""
+def _block_md(
+    index: EditionIndex,
+    env: jinja2.Environment | None,
+    changes: Mapping[str, tuple[ChangeLink, ...]],
+    slugs: Mapping[str, str],
+) -> Callable[..., Md]:
+    """``block_md(block, sidenotes)``: a block with its paragraph tools, rendered by ``_ptools.md``
+    (with a link to each change of the block on the Changes page)."""
+    changes_page = Md(f"{slugs['changes']}.md") if "changes" in slugs else None
 
     def block_md(block: Block, sidenotes: Mapping[str, str] | None = None) -> Md:
         tools = ""
         if env is not None and block.number and block.kind != "heading":
-            tools = env.get_template(PTOOLS_TEMPLATE).render(block=block).strip()
-        return Md(render_block(block, index, sidenotes, " ".join(tools.split())))
+            links = changes.get(block.id, ()) if changes_page else ()
+            tools = env.get_template(PTOOLS_TEMPLATE).render(block=block, changes=links, changes_page=changes_page)
+        return Md(render_block(block, index, sidenotes, " ".join(tools.strip().split())))
 
     return block_md
+
+
+def note_texts(edition: Edition, env: jinja2.Environment) -> tuple[NoteText, ...]:
+    """Every note of the article in number order, as ``_note.md`` renders it on its page, in plain text."""
+    context = page_context(edition, env)
+    template = env.get_template(NOTE_TEMPLATE)
+    out = []
+    for note in context["notes"](edition.document.blocks):
+        markdown = template.render(**context, note=note).strip()
+        body = markdown.split("]: ", 1)[1]
+        blocks = tuple(dict.fromkeys(w.citation.block for w in note.works))
+        out.append(NoteText(note.number, blocks, plain_text(body)))
+    return tuple(out)
+
+
+#: Words of unchanged text kept beside a change on the Changes page (the JSON keeps them all).
+DIFF_CONTEXT = 8
+
+
+def diff_md(change: Change) -> Md:
+    """A change's word-level diff for the Changes page: ``<del>``/``<ins>`` around escaped text, each
+    with a visually hidden "deleted:"/"inserted:" for screen readers, line breaks as ``<br>``, long
+    unchanged runs shortened to their ends around "[…]"."""
+    return Md("".join(_op_md(op) for op in elide(change.diff, DIFF_CONTEXT)))
+
+
+DIFF_TAGS = {"delete": ("del", "deleted: "), "insert": ("ins", "inserted: ")}
+
+
+def _op_md(op: DiffOp) -> str:
+    text = "<br>".join(char_refs(escape(line, at_line_start=False)) for line in op.text.split("\n"))
+    if op.op == "gap":
+        gap = '<span class="diff-gap">[…]<span class="vh"> (unchanged text left out)</span></span>'
+        return gap + ("<br>" if op.text.endswith("\n") else "")
+    if op.op in DIFF_TAGS:
+        tag, label = DIFF_TAGS[op.op]
+        return f'<{tag}><span class="vh">{label}</span>{text}</{tag}>'
+    return text
 
 
 def load_labels(path: Path, kinds: set[str]) -> dict[str, str]:

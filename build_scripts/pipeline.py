@@ -16,13 +16,14 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .bibliography import load_bibliography
+from .changelog import Snapshot, load_snapshot
 from .citations import recognise_citations
 from .config import OFFLINE_NAME, PDF_NAME, Config
 from .datafiles import read_text
@@ -32,7 +33,7 @@ from .edition import Edition
 from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary, load_link_policy
 from .pages import Page, render_pages
-from .releases import assemble, load_releases
+from .releases import archive_reader, assemble, is_older, load_releases
 from .repair import load_glyph_table, repair
 from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
@@ -62,8 +63,14 @@ class StageTimer:
         self.report(f"  {name:<10} {seconds:7.3f} s")
 
 
-def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
-    """Run the text stages and return the edition model; writes nothing."""
+def prepare(config: Config, timer: StageTimer | None = None, earlier: Sequence[Snapshot] | None = None) -> Edition:
+    """Run the text stages and return the edition model; writes nothing.
+
+    ``earlier`` are the earlier releases, oldest first, each read from its published files with
+    :func:`build_scripts.changelog.load_snapshot`; the pages and emit stages compare this edition
+    with them (the changes page, ``downloads/changelog.json``). By default they are the releases
+    in ``releases/`` older than the version being prepared (:func:`earlier_releases`).
+    """
     t = timer or StageTimer(report=lambda _: None)
     with t("source"):
         text = read_source(config.source)
@@ -86,9 +93,29 @@ def prepare(config: Config, timer: StageTimer | None = None) -> Edition:
     with t("check"):
         coverage = measure(document, load_wordlist(config.wordlist))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the source's bytes: read_source decodes strictly
-    return Edition(
+    edition = Edition(
         config, document, decisions, bibliography, citations, entries, occurrences, coverage.as_dict(), digest, policy
     )
+    if earlier is None:
+        with t("releases"):
+            earlier = earlier_releases(config)
+    return replace(edition, earlier=tuple(earlier)) if earlier else edition
+
+
+def earlier_releases(config: Config) -> tuple[Snapshot, ...]:
+    """The released versions older than the one being prepared, read from their frozen files.
+
+    A release newer than ``edition.version`` means the version was not raised after a release:
+    the build stops with ``E-RELEASES-ORDER`` rather than publish the latest under an old number.
+    """
+    current = config.metadata.edition.version
+    releases = load_releases(config.releases_dir)
+    newer = [r.version for r in releases if not is_older(r.version, current) and r.version != current]
+    if newer:
+        where = Location(str(config.metadata_file))
+        message = f"edition.version {current} is older than the released {', '.join(newer)}: raise it"
+        raise BuildError([Diagnostic("E-RELEASES-ORDER", where, message)])
+    return tuple(load_snapshot(r.version, archive_reader(r.archive)) for r in releases if is_older(r.version, current))
 
 
 def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: StageTimer | None = None) -> Edition:

@@ -24,7 +24,7 @@ import itertools
 import lzma
 import re
 import tarfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
@@ -235,6 +235,25 @@ def read_archive(archive: Path) -> dict[str, bytes]:
             assert stream is not None  # a regular member always has data
             out[name] = stream.read()
     return out
+
+
+def archive_reader(archive: Path) -> Callable[[str], str | None]:
+    """A reader of one archive's text files by path (None if absent), decompressed once."""
+    files: dict[str, bytes] | None = None
+
+    def read(name: str) -> str | None:
+        nonlocal files
+        if files is None:
+            files = read_archive(archive)
+        data = files.get(name)
+        return data.decode("utf-8") if data is not None else None
+
+    return read
+
+
+def is_older(version: str, than: str) -> bool:
+    a, b = Version.parse(version), Version.parse(than)
+    return a is not None and b is not None and a < b
 
 
 def unpack(archive: Path, dest: Path) -> VersionedTree:

@@ -8,11 +8,13 @@ disappear, or a new one appear, on purpose. A page that moves keeps its old URL 
 
 Citable anchors are read from the built HTML (the article body only): headings with an id,
 paragraphs and block quotations (``p.para``, ``#pN``), manuscript page markers (``span.ms``,
-``#ms-N``), the abstract, glossary entries (``.gloss-entry``) and bibliography entries
-(``.reference``, anchors are BibTeX keys). Footnote ids (renumbered on each web page by MkDocs) and apparatus
-row ids are not citable.
+``#ms-N``), the abstract, glossary entries (``.gloss-entry``), bibliography entries
+(``.reference``, anchors are BibTeX keys) and the changes between versions (``.change``,
+``#v1.1.0-p20``: a changed ¶ links to its change). Footnote ids (renumbered on each web page by
+MkDocs) and apparatus row ids are not citable.
 
-``python -m build_scripts.urls --write`` rewrites ``urls.txt`` from ``site/``;
+``python -m build_scripts.urls --write`` rewrites ``urls.txt`` from ``site/`` (keeping every listed
+URL that still resolves);
 ``python -m build_scripts.urls`` only reports differences (exit status 1 if any).
 """
 
@@ -29,12 +31,13 @@ import yaml
 from .config import ROOT, Config, load_config
 
 MANIFEST = ROOT / "urls.txt"
-CITABLE_CLASSES = frozenset({"para", "ms", "abstract", "gloss-entry", "reference"})
+CITABLE_CLASSES = frozenset({"para", "ms", "abstract", "gloss-entry", "reference", "change"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 HEADER = """\
 # Citable URLs of the edition: every page and every citable anchor (headings, ¶ #pN, manuscript
-# pages #ms-N, glossary entries, bibliography entries). Published URLs never change: a test fails
-# if one stops resolving in the built site, or if the site has a citable anchor not listed here.
+# pages #ms-N, glossary entries, bibliography entries, changes #v1.1.0-p20). Published URLs never
+# change: a test fails if one stops resolving in the built site, or if the site has a citable
+# anchor not listed here.
 # Add new URLs on purpose with `python -m build_scripts.urls --write`; for a page that moves, add
 # a redirect (mkdocs.yml, plugins.redirects.redirect_maps) instead of deleting its lines.
 """
@@ -139,6 +142,17 @@ def unresolved(urls: list[str], site: Path, base: str) -> list[str]:
     return missing
 
 
+def merged(current: list[str], listed: list[str], site: Path, base: str) -> list[str]:
+    """``current`` plus every listed URL that still resolves (kept anchors, redirects), each after its page."""
+    resolving = set(listed) - set(unresolved(listed, site, base)) - set(current)
+    out = list(current)
+    for url in (u for u in listed if u in resolving):
+        page = url.partition("#")[0]
+        last = max((i for i, u in enumerate(out) if u.partition("#")[0] == page), default=len(out) - 1)
+        out.insert(last + 1, url)
+    return out
+
+
 def write_manifest(urls: list[str], manifest: Path = MANIFEST) -> None:
     manifest.write_text(HEADER + "\n".join(urls) + "\n", encoding="utf-8")
 
@@ -151,11 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config()
     site = args.site or config.site_dir
     current = collect_urls(site, config)
-    if args.write:
-        write_manifest(current)
-        print(f"urls.txt: {len(current)} URLs")
-        return 0
     listed = read_manifest()
+    if args.write:
+        kept = merged(current, listed, site, site_url(config.mkdocs_yml))
+        write_manifest(kept)
+        print(f"urls.txt: {len(kept)} URLs")
+        return 0
     gone = unresolved(listed, site, site_url(config.mkdocs_yml))
     new = sorted(set(current) - set(listed))
     for url in gone:
