@@ -23,6 +23,7 @@ GROUPS = {
     "test_reproducible": "build",
     "test_fresh_machine": "build",
     "test_browser": "site",
+    "test_cite_selection": "site",
     "test_glossary_render": "site",
     "test_links": "site",
     "test_site": "site",
