@@ -6,6 +6,12 @@ page list, so no title or slug is typed twice, and puts the article and edition 
 ``config.extra``, where the templates read them for the ``citation_*`` tags, the JSON-LD and the
 "Cite this" controls.
 
+Versions (issue 15): a released version is served at ``<site_url><version>/<page path>``.
+``config.extra.edition.versioned_base`` is ``<site_url><version>/`` and ``on_page_context`` gives
+each page its address in this version as ``versioned_url``; ``overrides/main.html`` prints them as
+``<meta name="edition:version">`` and ``<meta name="edition:versioned-url">``, which edition.js
+reads to build links to a paragraph or a quotation.
+
 Which record a page's citation metadata describes is decided here, once: the front page and the
 chapters carry the article (``article``), the edition's own pages (references, glossary, about,
 apparatus, downloads) carry the edition (``edition``); a page the hook does not know, such as
@@ -59,11 +65,22 @@ def on_config(config: Any) -> Any:
         **{f"{page.slug}.md": "article" for page in project.pages if page not in project.back},
         **{f"{page.slug}.md": "edition" for page in project.back},
     }
-    config.extra["edition"] = {**extra["edition"], "pdf": LATE_DOWNLOADS[0], "offline": LATE_DOWNLOADS[1]}
+    edition = project.metadata.edition
+    config.extra["edition"] = {
+        **extra["edition"],
+        "pdf": LATE_DOWNLOADS[0],
+        "offline": LATE_DOWNLOADS[1],
+        "versioned_base": versioned_base(edition.site_url, edition.version),
+    }
     offline = config.plugins.get("material/offline")
     config.extra["offline"] = bool(offline and offline.config.enabled)
     config.extra["polyfills"] = [IFRAME_WORKER_SHIM] if config.extra["offline"] else []
     return config
+
+
+def versioned_base(site_url: str, version: str) -> str:
+    """Where a released version lives: ``<site_url><version>/`` (its pages under it by their path)."""
+    return f"{site_url}{version}/"
 
 
 def _abstract(docs_dir: Path) -> str:
@@ -99,6 +116,7 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
     elif path.endswith(".html"):
         path = path[: -len(".html")] + "/"
     page.canonical_url = config.site_url + path
+    context["versioned_url"] = config.extra["edition"]["versioned_base"] + path
     paragraphs = page.meta.get("paragraphs")
     context["cite"] = {
         "kind": config.extra["cite_kinds"].get(page.file.src_uri),

@@ -24,6 +24,7 @@ GROUPS = {
     "test_fresh_machine": "build",
     "test_versions": "build",
     "test_browser": "site",
+    "test_cite_selection": "site",
     "test_glossary_render": "site",
     "test_links": "site",
     "test_site": "site",
