@@ -70,17 +70,12 @@ def on_config(config: Any) -> Any:
         **extra["edition"],
         "pdf": LATE_DOWNLOADS[0],
         "offline": LATE_DOWNLOADS[1],
-        "versioned_base": versioned_base(edition.site_url, edition.version),
+        "versioned_base": edition.versioned_url,
     }
     offline = config.plugins.get("material/offline")
     config.extra["offline"] = bool(offline and offline.config.enabled)
     config.extra["polyfills"] = [IFRAME_WORKER_SHIM] if config.extra["offline"] else []
     return config
-
-
-def versioned_base(site_url: str, version: str) -> str:
-    """Where a released version lives: ``<site_url><version>/`` (its pages under it by their path)."""
-    return f"{site_url}{version}/"
 
 
 def _abstract(docs_dir: Path) -> str:
@@ -116,12 +111,11 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
     elif path.endswith(".html"):
         path = path[: -len(".html")] + "/"
     page.canonical_url = config.site_url + path
+    # What "Cite" gives: this page in this version, at its permanent (versioned) address.
     context["versioned_url"] = config.extra["edition"]["versioned_base"] + path
     paragraphs = page.meta.get("paragraphs")
     context["cite"] = {
         "kind": config.extra["cite_kinds"].get(page.file.src_uri),
-        # What "Cite" gives: this page in this version, at its permanent (versioned) address.
-        "versioned_url": config.extra["edition"]["versioned_url"] + path,
         "paragraphs": paragraphs if isinstance(paragraphs, str) else "",
     }
     return context

@@ -78,7 +78,7 @@ def sentence(edition: Edition) -> str:
 
 
 def versioned_base(config: Config) -> str:
-    return f"{config.metadata.edition.site_url}{config.metadata.edition.version}/"
+    return config.metadata.edition.versioned_url
 
 
 @pytest.fixture
