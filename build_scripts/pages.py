@@ -33,7 +33,7 @@ import yaml
 from .bibliography import Reference, no_break
 from .changelog import Change, ChangeLink, Changelog, DiffOp, elide
 from .citations import Citation
-from .config import OFFLINE_NAME, PDF_NAME, PageSpec
+from .config import OFFLINE_NAME, PDF_NAME, Config, PageSpec
 from .datafiles import LINE_KEY, SAFE_ID, load_yaml
 from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition, EditionIndex
@@ -41,6 +41,7 @@ from .emit import edition_history, plain_text
 from .inline import Mark, page_marker, to_markdown
 from .mdtext import attr_escape, char_refs, escape
 from .model import SIC_MARK, Block, Chapter
+from .releases import load_releases, long_date
 from .typography import smarten
 
 GENERATED_NOTE = (
@@ -279,6 +280,20 @@ def _safe_anchor(value: Any) -> Md:
     return Md(value)
 
 
+def _releases(config: Config) -> list[dict[str, Any]]:
+    """Every version for the Versions table, newest first: released ones, and the one being prepared."""
+    released = load_releases(config.releases_dir)
+    ed = config.metadata.edition
+    rows = [
+        {"version": r.version, "date": long_date(r.date), "note": r.note, "released": True, "latest": False}
+        for r in released
+    ]
+    if ed.version not in {r.version for r in released}:
+        rows.append({"version": ed.version, "date": long_date(ed.date), "note": ed.release_note, "released": False})
+    rows[-1]["latest"] = True
+    return rows[::-1]
+
+
 def page_context(
     edition: Edition, env: jinja2.Environment | None = None, history: Changelog | None = None
 ) -> dict[str, Any]:
@@ -325,6 +340,7 @@ def page_context(
         "refs": lambda text: Md(char_refs(escape(str(text), at_line_start=False))),
         "paragraph_span": _paragraph_span,
         "history": history,
+        "releases": _releases(config),
         "diff_md": diff_md,
         "change_href": lambda change: Md(f"{slugs[change.page]}.md#{change.anchor}" if change.page in slugs else ""),
     }

@@ -328,7 +328,7 @@ def _bar_context(
     versions = sorted((t for t in trees if t.prefix), key=lambda t: Version.parse(t.version) or Version(0, 0, 0))
     return {
         "version": tree.version,
-        "date": _long_date(released[tree.version].date) if tree.version in released else "",
+        "date": long_date(released[tree.version].date) if tree.version in released else "",
         "unversioned": not tree.prefix,
         "permanent": next((href(t) for t in versions if t.version == current), "") if not tree.prefix else "",
         "is_latest": tree.version == current,
@@ -341,6 +341,6 @@ def _bar_context(
     }
 
 
-def _long_date(iso: str) -> str:
+def long_date(iso: str) -> str:
     d = Date.fromisoformat(iso)
     return f"{d.day} {d.strftime('%B')} {d.year}"

@@ -162,3 +162,13 @@ def test_an_archive_with_an_unsafe_member_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as caught:
         read_archive(archive)
     assert caught.value.codes == {"E-RELEASES-ARCHIVE"}
+
+
+def test_the_versions_table_links_every_release(full_build: Path) -> None:
+    site = full_build / "site"
+    page = site / "changes" / "index.html"
+    links = re.findall(r'href="\.\./(\d+\.\d+\.\d+/[^"]*)"', page.read_text(encoding="utf-8"))
+    assert {link.split("/")[0] for link in links} >= {r.version for r in RELEASES if r.version != CURRENT}
+    for link in links:
+        target = site / link
+        assert (target / "index.html" if link.endswith("/") else target).is_file(), link
