@@ -10,6 +10,7 @@ is deterministic: its dates are the edition's date and its identifier is a hash 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -35,7 +36,9 @@ FAMILY_PREFIX = "Edition-"
 #: No PDF/UA-1 claim: WeasyPrint 70 tags notes as plain spans and writes no per-element /Lang, and no
 #: validator (veraPDF) runs here to prove conformance. The PDF is tagged (structure tree) without the claim.
 PDF_VARIANT = None
-PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True, "pdf_identifier": True, "uncompressed_pdf": False}
+#: No ``pdf_identifier``: pydyf would serialise and compress every object a second time to hash it
+#: (a fifth of writing the PDF); :func:`with_identifier` hashes the written file instead.
+PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True, "pdf_identifier": False, "uncompressed_pdf": False}
 #: Layouts of the whole document (each then mended window by window); the second normally keeps every note.
 MAX_LAYOUTS = 4
 #: Top-level elements (mostly paragraphs) in a window of the notes: about ten pages of the article.
@@ -82,7 +85,7 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     with _weasyprint_log() as messages:
         try:
             rendered, _ = render(document, edition, faces, where)
-            rendered.write_pdf(tmp, pdf_variant=PDF_VARIANT, **PDF_OPTIONS)
+            tmp.write_bytes(with_identifier(rendered.write_pdf(pdf_variant=PDF_VARIANT, **PDF_OPTIONS)))
         except BuildError:
             raise
         except Exception as exc:
@@ -227,6 +230,18 @@ def _next_push(
             start, anchor, span = openers[-1], document.openers[openers[-1]] or "", WINDOW_ELEMENTS
         else:
             span *= 2
+
+
+def with_identifier(pdf: bytes) -> bytes:
+    """The PDF with a file identifier (trailer ``/ID``): twice the MD5 of the file as written without one.
+
+    The trailer is the dictionary of the cross-reference stream, the file's last object, which
+    ``startxref`` points to; the entry goes at the end of that dictionary, so no offset moves.
+    """
+    xref = int(pdf[pdf.rindex(b"startxref") + len(b"startxref") :].split()[0])
+    end = pdf.index(b">>\nstream", xref)
+    digest = hashlib.md5(pdf).hexdigest().encode("ascii")  # an identifier, not a security measure
+    return pdf[:end] + b"/ID [(" + digest + b") (" + digest + b")]" + pdf[end:]
 
 
 def foreign_fonts(rendered: Any) -> list[str]:
