@@ -82,15 +82,21 @@ def run_scaling(tmp: Path, sizes: list[int], pdf_sizes: set[int], runs: int) -> 
     return results, traced
 
 
-def pdf_scaling(tmp: Path, sizes: list[int]) -> dict[int, float]:
+def pdf_scaling(tmp: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
+    """The PDF stage and its same-size baseline (bare WeasyPrint), wall clock and CPU, one subprocess per size."""
     out = {}
     for factor in sizes:
         work = copy_project(tmp / f"pdf-{factor}")
         result = scaling.run_in_subprocess(work, factor, site=False, pdf=True, trace=False)
         shutil.rmtree(work)
+        out[factor] = result
         if "pdf" in result["times"]:
-            out[factor] = result["times"]["pdf"]
-            log(f"  pdf {factor}×: {out[factor]:.2f}s")
+            t, c = result["times"], result["cpu"]
+            log(
+                f"  pdf {factor}×: {t['pdf']:.2f} s (CPU {c['pdf']:.2f} s); bare WeasyPrint "
+                f"{t['bare WeasyPrint']:.2f} s (CPU {c['bare WeasyPrint']:.2f} s); "
+                f"stage / bare (CPU) {c['pdf'] / c['bare WeasyPrint']:.2f}×"
+            )
     return out
 
 
