@@ -32,7 +32,9 @@ METHOD = """\
 - **Scaling** (`benchmarks/scaling.py`): the article's chapters repeated 10× and 50× as new chapters
   (renamed ids, slugs and ¶ numbers) with their citations and glossary terms; repair runs on the
   source repeated N times. Each size runs in a fresh subprocess: stage times and peak RSS
-  (`getrusage`), and separately a `tracemalloc` peak over repair → emit.
+  (`getrusage`), and separately a `tracemalloc` peak over repair → emit. The PDF stage is timed at
+  its own sizes (`--pdf-sizes`), each in a fresh subprocess that first runs its baseline, bare
+  WeasyPrint on the same N× print HTML; its table gives CPU time and the ratio to that baseline.
 - **Lighthouse** (`benchmarks/lighthouse.py`): Lighthouse 12.2.3 from `benchmarks/node` (`npm ci`) in
   Debian's Chromium, mobile and desktop presets, one page of each type, median of 3 runs; left out
   (with a note) when Node or Chromium is missing. `python -m benchmarks --lighthouse-only` re-measures

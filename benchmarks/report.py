@@ -237,6 +237,15 @@ def scaling_section(
             _status(mem_ok),
         ],
     ]
+    if pdf_growth is not None:
+        pdf_top = max(pdf_runs)
+        targets.append(
+            [
+                f"pdf stage grows at most linearly up to {pdf_top}× (CPU, two largest sizes)",
+                f"{pdf_growth[0]:.2f}× for {pdf_growth[1]:.0f}×",
+                _status(pdf_growth[0] <= pdf_growth[1] * LINEAR_SLACK),
+            ]
+        )
     reasons = []
     for stage, growth, step in superlinear:
         reasons.append(
