@@ -145,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     sections = [report.build_section(bt), report.scaling_section(results, traced, pdf_times), report.reader_section(rc)]
     if lh:
         sections.append(lh)
+    else:
+        why = "Lighthouse (benchmarks/node, `npm ci`) or Debian's Chromium is not installed"
+        sections.append((f"## Lighthouse\n\nNot measured in this run: {why}; `make bench` installs it.", [], []))
     env = report.environment(machine(), versions(), when, command.strip())
     args.out.write_text(report.document(env, sections, METHOD), encoding="utf-8")
     for _, rows, _ in sections:
