@@ -119,7 +119,9 @@ def render(
         stray = Placement(rendered).first_stray(0)
         if stray is None:
             return rendered, pushed
-        pushed = place_notes(document, lay, _push(Placement(rendered), stray, blocks, pushed, where), blocks, where)
+        pushed = place_notes(
+            document, lay, [*pushed, _push(Placement(rendered), stray, blocks, pushed, where)], blocks, where
+        )
     raise BuildError([Diagnostic("E-PDF-BUILD", where, f"footnotes left their call's page; pushed {pushed}")])
 
 
@@ -186,9 +188,9 @@ def _push(placed: Placement, page: int, blocks: Sequence[str], pushed: Sequence[
 
 
 def place_notes(
-    document: PrintDocument, lay: Typesetter, block: str, blocks: Sequence[str], where: Location
+    document: PrintDocument, lay: Typesetter, pushed: Sequence[str], blocks: Sequence[str], where: Location
 ) -> list[str]:
-    """Every push the notes need from ``block`` (the first one) on, found on windows of the document.
+    """``pushed`` and every push the notes need after its last block, found on windows of the document.
 
     A pushed block starts a page, so the layout from it on does not depend on what comes before; nor
     does it after a paragraph that opens a page with no note carried over. A window of the notes
@@ -200,10 +202,10 @@ def place_notes(
     the stage stays linear in the edition, where laying the whole edition out again per round of
     pushes grew with its square (a push moves every later page, so a longer edition needs more rounds).
     """
-    pushed = [block]
-    while (nxt := _next_push(document, lay, pushed, blocks, where)) is not None:
-        pushed.append(nxt)
-    return pushed
+    found = list(pushed)
+    while (block := _next_push(document, lay, found, blocks, where)) is not None:
+        found.append(block)
+    return found
 
 
 def _next_push(
