@@ -127,6 +127,15 @@ def _nav(project: Path, edition: Edition) -> list[Any]:
     return [*nav[:first], *chapters, *rest]
 
 
+def with_chapters(chapters_file: Path, edition: Edition) -> None:
+    """Rewrite the project copy's chapters.yaml to list every chapter of the scaled edition."""
+    import yaml
+
+    data = yaml.safe_load(chapters_file.read_text(encoding="utf-8"))
+    data["chapters"] = [{"id": c.id, "slug": c.slug, "heading": c.title} for c in edition.document.chapters]
+    chapters_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def _rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -139,7 +148,7 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
     for name in ("mkdocs", "weasyprint", "fontTools", "jieba"):
         logging.getLogger(name).setLevel(logging.ERROR)
     config = load_config(root=project)
-    base = prepare(config)
+    base = prepare(config, earlier=())  # no Changes entries: they would link a synthetic copy to real releases
     document = scale_document(base.document, factor)
     source = "\n".join([read_source(config.source)] * factor)
     table = load_glyph_table(config.glyphs)
@@ -184,9 +193,11 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
         tracemalloc.stop()
     write_files(files, config.docs_dir)
     if site:
-        if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):  # else the hook sets it
+        if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):
             nav = with_nav(project / "mkdocs.yml", _nav(project, edition))
             (project / "mkdocs.yml").write_text(nav, encoding="utf-8")
+        else:  # the hook sets the nav from editorial/chapters.yaml: list the scaled chapters there
+            with_chapters(config.chapters_file, edition)
         timed("mkdocs", build_site, project / "mkdocs.yml", project / ".site-new", date="2026-11-28")
         result["site_bytes"] = sum(p.stat().st_size for p in (project / ".site-new").rglob("*") if p.is_file())
     if pdf:
