@@ -32,7 +32,9 @@ METHOD = """\
 - **Scaling** (`benchmarks/scaling.py`): the article's chapters repeated 10× and 50× as new chapters
   (renamed ids, slugs and ¶ numbers) with their citations and glossary terms; repair runs on the
   source repeated N times. Each size runs in a fresh subprocess: stage times and peak RSS
-  (`getrusage`), and separately a `tracemalloc` peak over repair → emit.
+  (`getrusage`), and separately a `tracemalloc` peak over repair → emit. The PDF stage is timed at
+  its own sizes (`--pdf-sizes`), each in a fresh subprocess that first runs its baseline, bare
+  WeasyPrint on the same N× print HTML; its table gives CPU time and the ratio to that baseline.
 - **Lighthouse** (`benchmarks/lighthouse.py`): Lighthouse 12.2.3 from `benchmarks/node` (`npm ci`) in
   Debian's Chromium, mobile and desktop presets, one page of each type, median of 3 runs; left out
   (with a note) when Node or Chromium is missing. `python -m benchmarks --lighthouse-only` re-measures
@@ -82,15 +84,21 @@ def run_scaling(tmp: Path, sizes: list[int], pdf_sizes: set[int], runs: int) -> 
     return results, traced
 
 
-def pdf_scaling(tmp: Path, sizes: list[int]) -> dict[int, float]:
+def pdf_scaling(tmp: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
+    """The PDF stage and its same-size baseline (bare WeasyPrint), wall clock and CPU, one subprocess per size."""
     out = {}
     for factor in sizes:
         work = copy_project(tmp / f"pdf-{factor}")
         result = scaling.run_in_subprocess(work, factor, site=False, pdf=True, trace=False)
         shutil.rmtree(work)
+        out[factor] = result
         if "pdf" in result["times"]:
-            out[factor] = result["times"]["pdf"]
-            log(f"  pdf {factor}×: {out[factor]:.2f}s")
+            t, c = result["times"], result["cpu"]
+            log(
+                f"  pdf {factor}×: {t['pdf']:.2f} s (CPU {c['pdf']:.2f} s); bare WeasyPrint "
+                f"{t['bare WeasyPrint']:.2f} s (CPU {c['bare WeasyPrint']:.2f} s); "
+                f"stage / bare (CPU) {c['pdf'] / c['bare WeasyPrint']:.2f}×"
+            )
     return out
 
 
@@ -137,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     sections = [report.build_section(bt), report.scaling_section(results, traced, pdf_times), report.reader_section(rc)]
     if lh:
         sections.append(lh)
+    else:
+        why = "Lighthouse (benchmarks/node, `npm ci`) or Debian's Chromium is not installed"
+        sections.append((f"## Lighthouse\n\nNot measured in this run: {why}; `make bench` installs it.", [], []))
     env = report.environment(machine(), versions(), when, command.strip())
     args.out.write_text(report.document(env, sections, METHOD), encoding="utf-8")
     for _, rows, _ in sections:

@@ -127,6 +127,15 @@ def _nav(project: Path, edition: Edition) -> list[Any]:
     return [*nav[:first], *chapters, *rest]
 
 
+def with_chapters(chapters_file: Path, edition: Edition) -> None:
+    """Rewrite the project copy's chapters.yaml to list every chapter of the scaled edition."""
+    import yaml
+
+    data = yaml.safe_load(chapters_file.read_text(encoding="utf-8"))
+    data["chapters"] = [{"id": c.id, "slug": c.slug, "heading": c.title} for c in edition.document.chapters]
+    chapters_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def _rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -139,7 +148,7 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
     for name in ("mkdocs", "weasyprint", "fontTools", "jieba"):
         logging.getLogger(name).setLevel(logging.ERROR)
     config = load_config(root=project)
-    base = prepare(config)
+    base = prepare(config, earlier=())  # no Changes entries: they would link a synthetic copy to real releases
     document = scale_document(base.document, factor)
     source = "\n".join([read_source(config.source)] * factor)
     table = load_glyph_table(config.glyphs)
@@ -147,14 +156,16 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
     decisions = scale_decisions(load_decisions(config.decisions), base.document, factor)
     entries = load_glossary(config.glossary)
     times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     rss_before = _rss_kib()
     if trace:
         tracemalloc.start()
 
     def timed(name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = fn(*args, **kwargs)
         times[name] = time.perf_counter() - start
+        cpu[name] = time.process_time() - start_cpu
         return out
 
     timed("repair", repair, source, table, config.source_name)
@@ -182,22 +193,52 @@ def run(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> di
         tracemalloc.stop()
     write_files(files, config.docs_dir)
     if site:
-        if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):  # else the hook sets it
+        if "\nnav:" in (project / "mkdocs.yml").read_text(encoding="utf-8"):
             nav = with_nav(project / "mkdocs.yml", _nav(project, edition))
             (project / "mkdocs.yml").write_text(nav, encoding="utf-8")
+        else:  # the hook sets the nav from editorial/chapters.yaml: list the scaled chapters there
+            with_chapters(config.chapters_file, edition)
         timed("mkdocs", build_site, project / "mkdocs.yml", project / ".site-new", date="2026-11-28")
         result["site_bytes"] = sum(p.stat().st_size for p in (project / ".site-new").rglob("*") if p.is_file())
     if pdf:
+        from pypdf import PdfReader
+        from weasyprint import HTML
+
         from build_scripts.pdf import build_pdf
 
+        timed("bare WeasyPrint", bare_weasyprint, edition, pages, project / "bare.pdf")
+        layouts = []
+        render = HTML.render
+        HTML.render = lambda *a, **k: layouts.append(1) or render(*a, **k)  # type: ignore[method-assign]
         try:
             timed("pdf", build_pdf, edition, pages, project / "scaled.pdf")
+            result["pdf_pages"] = len(PdfReader(project / "scaled.pdf").pages)
         except Exception as exc:  # report, do not hide: the table says why PDF scaling is missing
             result["pdf_error"] = repr(exc)[:300]
+        finally:
+            HTML.render = render  # type: ignore[method-assign]
+        result["pdf_layouts"] = len(layouts)
     result["times"] = times
+    result["cpu"] = cpu
     result["rss_before_kib"] = rss_before
     result["peak_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return result
+
+
+def bare_weasyprint(edition: Edition, pages: tuple[Any, ...], out: Path) -> None:
+    """The PDF stage's baseline at the same size: WeasyPrint alone on the same print HTML with the
+    edition's stylesheets, one layout, no note placement, checks or tags (as ``buildtime.BareWeasyPrint``)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from build_scripts import pdf
+
+    fonts = FontConfiguration()
+    css = pdf.font_css(pdf.font_faces(edition.config.root), edition)
+    sheets = [CSS(string=css, font_config=fonts), CSS(filename=str(pdf.PRINT_DIR / "edition.css"), font_config=fonts)]
+    HTML(string=pdf.print_html(edition, pages), base_url=str(edition.config.root)).write_pdf(
+        out, stylesheets=sheets, font_config=fonts, pdf_variant=pdf.PDF_VARIANT
+    )
 
 
 def run_in_subprocess(project: Path, factor: int, *, site: bool, pdf: bool, trace: bool) -> dict[str, Any]:

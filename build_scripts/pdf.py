@@ -10,9 +10,11 @@ is deterministic: its dates are the edition's date and its identifier is a hash 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +26,7 @@ from typing import Any
 from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition
 from .pages import Page
-from .printmd import print_pages
+from .printmd import PrintSection, print_sections
 
 PRINT_DIR = Path(__file__).resolve().parent / "print"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -34,8 +36,13 @@ FAMILY_PREFIX = "Edition-"
 #: No PDF/UA-1 claim: WeasyPrint 70 tags notes as plain spans and writes no per-element /Lang, and no
 #: validator (veraPDF) runs here to prove conformance. The PDF is tagged (structure tree) without the claim.
 PDF_VARIANT = None
-PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True, "pdf_identifier": True, "uncompressed_pdf": False}
-MAX_LAYOUTS = 6
+#: No ``pdf_identifier``: pydyf would serialise and compress every object a second time to hash it
+#: (a fifth of writing the PDF); :func:`with_identifier` hashes the written file instead.
+PDF_OPTIONS: dict[str, Any] = {"pdf_tags": True, "pdf_identifier": False, "uncompressed_pdf": False}
+#: Layouts of the whole document (each then mended window by window); the second normally keeps every note.
+MAX_LAYOUTS = 4
+#: Top-level elements (mostly paragraphs) in a window of the notes: about ten pages of the article.
+WINDOW_ELEMENTS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +76,8 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     missing = [f.path for f in faces if not f.path.is_file()]
     if missing:
         raise BuildError([Diagnostic("E-PDF-BUILD", where, f"font file missing: {p}") for p in missing])
-    document = print_html(edition, pages)
-    problems = [Diagnostic("E-PDF-BUILD", where, msg) for msg in uncovered_characters(document, faces)]
+    document = print_document(edition, pages)
+    problems = [Diagnostic("E-PDF-BUILD", where, msg) for msg in uncovered_characters(document.html(), faces)]
     if problems:
         raise BuildError(problems)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +85,7 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     with _weasyprint_log() as messages:
         try:
             rendered, _ = render(document, edition, faces, where)
-            rendered.write_pdf(tmp, pdf_variant=PDF_VARIANT, **PDF_OPTIONS)
+            tmp.write_bytes(with_identifier(rendered.write_pdf(pdf_variant=PDF_VARIANT, **PDF_OPTIONS)))
         except BuildError:
             raise
         except Exception as exc:
@@ -93,50 +100,150 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
 
 
 def render(
-    document: str, edition: Edition, faces: tuple[FontFace, ...], where: Location, pushed: Sequence[str] = ()
+    document: PrintDocument, edition: Edition, faces: tuple[FontFace, ...], where: Location
 ) -> tuple[Any, list[str]]:
-    """Lay the document out; push a block to the next page when its footnote did not stay with its call.
+    """Lay the document out with every footnote on its call's page; returns the layout and the blocks pushed.
 
-    WeasyPrint moves the last footnotes of a page to the next one to fit the first line of a
-    paragraph at the foot of the page; starting that paragraph on the next page instead keeps
-    every footnote on its call's page (a note it sometimes drops from a crowded page counts the same).
-    Every such page is mended in one layout, so the layouts needed do not grow with the edition (a
-    push shifts what follows, so a later page may need another round). Layout is deterministic, and so
-    are these breaks. Returns the layout and every block pushed (``pushed``, then new ones). With
-    short notes (full reference once, name and year after) the first layout normally keeps every
-    note on its page, so the edition is laid out once.
+    WeasyPrint moves the last footnotes of a page to the next one to fit the first lines of a
+    paragraph at the foot of the page; starting that paragraph on the next page instead (a *push*,
+    ``break-before: page``) keeps every footnote on its call's page (a note it sometimes drops from a
+    crowded page counts the same). With short notes (full reference once, name and year after) the
+    first layout normally keeps every note on its page, so the edition is laid out once; otherwise
+    :func:`place_notes` finds the pushes on windows of the document and it is laid out once more.
     """
+    lay = typesetter(edition, faces)
+    blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
+    pushed: list[str] = []
+    for _ in range(MAX_LAYOUTS):
+        rendered = lay(document.html(), pushed)
+        stray = Placement(rendered).first_stray(0)
+        if stray is None:
+            return rendered, pushed
+        pushed = place_notes(
+            document, lay, [*pushed, _push(Placement(rendered), stray, blocks, pushed, where)], blocks, where
+        )
+    raise BuildError([Diagnostic("E-PDF-BUILD", where, f"footnotes left their call's page; pushed {pushed}")])
+
+
+Typesetter = Callable[[str, Sequence[str]], Any]
+"""Lays out an HTML document with the given blocks pushed to a new page; returns WeasyPrint's document."""
+
+
+def typesetter(edition: Edition, faces: tuple[FontFace, ...]) -> Typesetter:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    pushed = list(pushed)
-    for _ in range(MAX_LAYOUTS):
+    def lay(document: str, pushed: Sequence[str]) -> Any:
         fonts = FontConfiguration()
         extra = "".join(f"#{ident} {{ break-before: page; }}\n" for ident in pushed)
         stylesheets = [
             CSS(string=font_css(faces, edition) + extra, font_config=fonts),
             CSS(filename=str(PRINT_DIR / "edition.css"), font_config=fonts),
         ]
-        rendered = HTML(string=document, base_url=str(edition.config.root)).render(
+        return HTML(string=document, base_url=str(edition.config.root)).render(
             stylesheets=stylesheets, font_config=fonts, pdf_variant=PDF_VARIANT, pdf_tags=True
         )
-        page_of = {name: n for n, page in enumerate(rendered.pages) for name in page.anchors}
-        strays = sorted(  # a note WeasyPrint could not place at all counts as strayed from its call's page
-            {
-                page
-                for name, page in page_of.items()
-                if name.startswith("fnref-") and page != page_of.get("fn-" + name[6:])
-            }
-        )
-        if not strays:
-            return rendered, pushed
-        blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
-        last = {page: b for b in blocks if (page := page_of.get(b)) in strays}  # the last block of each page
-        new = [b for b in last.values() if b not in pushed]
-        if not new:
-            break
-        pushed += new
-    raise BuildError([Diagnostic("E-PDF-BUILD", where, f"footnotes left their call's page; pushed {pushed}")])
+
+    return lay
+
+
+class Placement:
+    """Where one layout put each id: the first and last page it is on, and whether it opens its first page."""
+
+    def __init__(self, rendered: Any) -> None:
+        self.first: dict[str, int] = {}
+        self.last: dict[str, int] = {}
+        self.opens: set[str] = set()
+        self.pages = len(rendered.pages)
+        for n, page in enumerate(rendered.pages):
+            top = min((box[1] for box in page.anchors.values()), default=0.0)
+            for name, (_, y, *_) in page.anchors.items():
+                if name not in self.first:
+                    self.first[name] = n
+                    if y <= top + 0.5:
+                        self.opens.add(name)
+                self.last[name] = n
+
+    def first_stray(self, start: int, stop: int | None = None) -> int | None:
+        """The first page in ``start…stop`` with a footnote call whose note is not on it (or nowhere)."""
+        stop = self.pages if stop is None else stop
+        pages = [
+            page
+            for name, page in self.last.items()
+            if name.startswith("fnref-") and page != self.last.get("fn-" + name[6:]) and start <= page < stop
+        ]
+        return min(pages, default=None)
+
+
+def _push(placed: Placement, page: int, blocks: Sequence[str], pushed: Sequence[str], where: Location) -> str:
+    """The block to start on a new page to keep the notes of ``page``: the last that starts there, else the last
+    that ends there (WeasyPrint moved the notes to fit that block's first or last lines)."""
+    starting = [b for b in blocks if placed.first.get(b) == page][-1:]
+    ending = [b for b in blocks if placed.last.get(b) == page][-1:]
+    new = [b for b in starting + ending if b not in pushed]
+    if not new:
+        message = f"footnotes left their call's page {page + 1} and no block is left to push; pushed {list(pushed)}"
+        raise BuildError([Diagnostic("E-PDF-BUILD", where, message)])
+    return new[0]
+
+
+def place_notes(
+    document: PrintDocument, lay: Typesetter, pushed: Sequence[str], blocks: Sequence[str], where: Location
+) -> list[str]:
+    """``pushed`` and every push the notes need after its last block, found on windows of the document.
+
+    A pushed block starts a page, so the layout from it on does not depend on what comes before; nor
+    does it after a paragraph that opens a page with no note carried over. A window of the notes
+    (front page and chapters) from such a block is therefore laid out as in the whole document, but
+    for its last two pages, which miss what follows. Each window is checked up to those; the next
+    starts at the block pushed to mend a stray note, else at the last paragraph opening a checked
+    page, else (none) the window doubles. Every window moves on or grows, and a window is laid out
+    again only from a page it checked, so the windows cost a bounded multiple of the notes' length:
+    the stage stays linear in the edition, where laying the whole edition out again per round of
+    pushes grew with its square (a push moves every later page, so a longer edition needs more rounds).
+    """
+    found = list(pushed)
+    while (block := _next_push(document, lay, found, blocks, where)) is not None:
+        found.append(block)
+    return found
+
+
+def _next_push(
+    document: PrintDocument, lay: Typesetter, pushed: list[str], blocks: Sequence[str], where: Location
+) -> str | None:
+    """Lay out windows from the last pushed block; the next block to push, or None if every later note stays."""
+    anchor = pushed[-1]
+    start, span, end = document.element_of(anchor), WINDOW_ELEMENTS, len(document.notes)
+    while True:
+        stop = min(start + span, end)
+        placed = Placement(lay(document.window(start, stop), pushed))
+        first, checked = placed.first[anchor], placed.pages if stop == end else placed.pages - 2
+        stray = placed.first_stray(first, checked)
+        if stray is not None:
+            return _push(placed, stray, blocks, pushed, where)
+        if stop == end:
+            return None
+        openers = [
+            n
+            for n in range(start + 1, stop)
+            if (ident := document.openers[n]) in placed.opens and first < placed.first[ident] < checked
+        ]
+        if openers:
+            start, anchor, span = openers[-1], document.openers[openers[-1]] or "", WINDOW_ELEMENTS
+        else:
+            span *= 2
+
+
+def with_identifier(pdf: bytes) -> bytes:
+    """The PDF with a file identifier (trailer ``/ID``): twice the MD5 of the file as written without one.
+
+    The trailer is the dictionary of the cross-reference stream, the file's last object, which
+    ``startxref`` points to; the entry goes at the end of that dictionary, so no offset moves.
+    """
+    xref = int(pdf[pdf.rindex(b"startxref") + len(b"startxref") :].split()[0])
+    end = pdf.index(b">>\nstream", xref)
+    digest = hashlib.md5(pdf).hexdigest().encode("ascii")  # an identifier, not a security measure
+    return pdf[:end] + b"/ID [(" + digest + b") (" + digest + b")]" + pdf[end:]
 
 
 def foreign_fonts(rendered: Any) -> list[str]:
@@ -236,18 +343,49 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def print_html(edition: Edition, pages: tuple[Page, ...], *, notes_only: bool = False) -> str:
-    """The whole print edition as one HTML document: title page, contents, then every printed page.
+@dataclass(frozen=True, slots=True)
+class PrintDocument:
+    """The print edition's HTML, kept in parts so that a stretch of the notes can be laid out on its own."""
 
-    The pages are the site's own Markdown, rendered by :func:`build_scripts.printmd.print_pages`.
-    ``notes_only`` gives just the pages that carry notes (front page and chapters), laid out as in
-    the whole document, for :func:`render` to place the notes quickly.
-    """
+    head: str
+    """From ``<!DOCTYPE html>`` to ``<body>``."""
+    front_matter: str
+    """The print-only title page and contents ("" in a document of the notes only)."""
+    sections: tuple[PrintSection, ...]
+    notes: tuple[tuple[int, int], ...]
+    """(section, element) of every top-level element of the pages that carry notes (front page and
+    chapters, which come before every back page), in order."""
+    openers: tuple[str | None, ...]
+    """The id of each of :attr:`notes` that may open a window: a paragraph of the reading text."""
+
+    def html(self) -> str:
+        return self.head + self.front_matter + "\n".join(s.html() for s in self.sections) + TAIL
+
+    def window(self, start: int, stop: int) -> str:
+        """A document of ``notes[start:stop]`` alone, each element in its own section as in the whole."""
+        spans: dict[int, list[int]] = {}
+        for section, element in self.notes[start:stop]:
+            spans.setdefault(section, []).append(element)
+        parts = [self.sections[s].html(e[0], e[-1] + 1) for s, e in spans.items()]
+        return self.head + "\n".join(parts) + TAIL
+
+    def element_of(self, ident: str) -> int:
+        """The index in :attr:`notes` of the top-level element that holds ``id="ident"``."""
+        needle = f'id="{ident}"'
+        return next(n for n, (s, e) in enumerate(self.notes) if needle in self.sections[s].elements[e])
+
+
+TAIL = "\n</body></html>\n"
+OPENER = re.compile(r'<p id="([^"]+)" class="para"')
+
+
+def print_document(edition: Edition, pages: tuple[Page, ...], *, notes_only: bool = False) -> PrintDocument:
+    """The whole print edition: title page, contents, then every printed page (see :func:`print_html`)."""
     m = edition.meta
     ed = edition.config.metadata.edition
     if notes_only:
         pages = tuple(p for p in pages if p.kind != "back")
-    body, problems = print_pages(pages, ed.site_url, PRINT_IDS)
+    sections, problems = print_sections(pages, ed.site_url, PRINT_IDS)
     if problems:
         raise BuildError(problems)
     head = (
@@ -258,12 +396,27 @@ def print_html(edition: Edition, pages: tuple[Page, ...], *, notes_only: bool = 
         f'<meta name="dcterms.created" content="{esc(ed.date)}">'
         f'<meta name="dcterms.modified" content="{esc(ed.date)}">'
     )
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{head}</head>\n<body>\n'
-        + ("" if notes_only else title_page(edition) + "\n" + contents(edition, pages) + "\n")
-        + body
-        + "\n</body></html>\n"
+    notes = tuple((n, e) for n, s in enumerate(sections) if s.page.kind != "back" for e in range(len(s.elements)))
+    if any(s.page.kind == "back" for s in sections[: notes[-1][0] if notes else 0]):
+        raise BuildError([Diagnostic("E-PDF-BUILD", Location("print document"), "a back page precedes a chapter")])
+    openers = tuple((o.group(1) if (o := OPENER.match(sections[s].elements[e])) else None) for s, e in notes)
+    return PrintDocument(
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">{head}</head>\n<body>\n',
+        "" if notes_only else title_page(edition) + "\n" + contents(edition, pages) + "\n",
+        sections,
+        notes,
+        openers,
     )
+
+
+def print_html(edition: Edition, pages: tuple[Page, ...], *, notes_only: bool = False) -> str:
+    """The whole print edition as one HTML document: title page, contents, then every printed page.
+
+    The pages are the site's own Markdown, rendered by :func:`build_scripts.printmd.print_sections`.
+    ``notes_only`` gives just the pages that carry notes (front page and chapters), laid out as in
+    the whole document (a page break sets them apart from the contents and the back pages).
+    """
+    return print_document(edition, pages, notes_only=notes_only).html()
 
 
 def _long_date(iso: str) -> str:

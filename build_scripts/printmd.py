@@ -141,11 +141,37 @@ class PrintPage:
         return f"page-{self.page.spec.id}"
 
 
+@dataclass(frozen=True, slots=True)
+class PrintSection:
+    """One printed page as its ``<section>``: the opening tag and the page's top-level elements, in order.
+
+    The PDF stage lays out stretches of these elements on their own (:func:`build_scripts.pdf.place_notes`),
+    so a section is kept as its parts; :meth:`html` is the section as it stands in the document.
+    """
+
+    page: Page
+    open_tag: str
+    elements: tuple[str, ...]
+    """Each top-level element's HTML (a paragraph, a heading, a block quotation with its paragraphs…)."""
+
+    def html(self, start: int = 0, stop: int | None = None) -> str:
+        """The section with only ``elements[start:stop]`` (all of them by default)."""
+        return f"{self.open_tag}\n{''.join(self.elements[start:stop])}</section>"
+
+
 def print_pages(pages: Sequence[Page], site_url: str, reserved: Sequence[str] = ()) -> tuple[str, list[Diagnostic]]:
     """The printed pages' HTML, one ``<section>`` each, and every id or link problem.
 
     ``reserved`` are ids the rest of the print document (title page, contents) already uses.
     """
+    sections, problems = print_sections(pages, site_url, reserved)
+    return "\n".join(s.html() for s in sections), problems
+
+
+def print_sections(
+    pages: Sequence[Page], site_url: str, reserved: Sequence[str] = ()
+) -> tuple[tuple[PrintSection, ...], list[Diagnostic]]:
+    """The printed pages as :class:`PrintSection` records (see :func:`print_pages`)."""
     md = markdown_parser()
     parsed = [_parse(md, p) for p in pages if p.in_print]
     page_ids = {p.page.spec.id for p in parsed}
@@ -176,15 +202,17 @@ def print_pages(pages: Sequence[Page], site_url: str, reserved: Sequence[str] = 
             if tok.type == "link_open":
                 href = str(tok.attrGet("href") or "")
                 tok.attrSet("href", _print_href(href, local, by_slug, renames, web_only, site_url))
-        body = tag_chinese(_render(md, p))
+        elements = tuple(tag_chinese(e) for e in _render(md, p))
         classes = f"page page-{p.page.spec.id}" + (" chapter" if p.page.kind == "chapter" else " new-page")
         title = html.escape(p.page.title, quote=True)
-        sections.append(f'<section class="{classes}" id="{p.anchor}" data-title="{title}">\n{body}</section>')
-    document = "\n".join(sections)
+        sections.append(
+            PrintSection(p.page, f'<section class="{classes}" id="{p.anchor}" data-title="{title}">', elements)
+        )
+    document = "\n".join(s.html() for s in sections)
     defined = set(owners) | set(RAW_ID.findall(document))
     missing = sorted({h for h in RAW_HREF.findall(document) if html.unescape(h) not in defined})
     problems += [Diagnostic("E-PRINT-LINK", Location("print document"), f"no target for #{h}") for h in missing]
-    return document, problems
+    return tuple(sections), problems
 
 
 HAN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
@@ -250,8 +278,8 @@ def _print_href(
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _render(md: MarkdownIt, page: PrintPage) -> str:
-    """Render a page with each footnote's body at its call; the notes list itself is not printed."""
+def _render(md: MarkdownIt, page: PrintPage) -> list[str]:
+    """Render a page's top-level elements with each footnote's body at its call; the notes list is not printed."""
     tokens = page.tokens
     renderer = md.renderer
     assert isinstance(renderer, RendererHTML)
@@ -262,7 +290,17 @@ def _render(md: MarkdownIt, page: PrintPage) -> str:
             bodies[tok.meta["id"]] = renderer.renderInline(inline.children or [], md.options, page.env)
     start = next((n for n, t in enumerate(tokens) if t.type == "footnote_block_open"), len(tokens))
     env = {**page.env, "footnote_bodies": bodies}
-    return str(md.renderer.render(tokens[:start], md.options, env))
+    return [str(renderer.render(group, md.options, env)) for group in _top_level(tokens[:start])]
+
+
+def _top_level(tokens: list[Token]) -> list[list[Token]]:
+    """The tokens of each top-level block (its opening token to its closing one, or a lone block token)."""
+    groups: list[list[Token]] = []
+    for tok in tokens:
+        if not groups or (tok.level == 0 and tok.nesting >= 0):
+            groups.append([])
+        groups[-1].append(tok)
+    return groups
 
 
 def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
