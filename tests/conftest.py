@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
+from xdist.workermanage import WorkerController
 
 from build_scripts.config import ROOT, Config, load_config
 from build_scripts.edition import Edition
@@ -15,9 +18,9 @@ from build_scripts.pipeline import prepare
 
 ARTIFACTS = ROOT / "test-artifacts"
 
-#: Test modules that share an expensive session fixture run on one pytest-xdist worker (``--dist
-#: loadgroup``), so the fixture is built once: "build" shares the real ``python -m build_scripts``
-#: run (``full_build``), "site" the MkDocs site and the browser, "pdf" the PDF. The rest spread out.
+#: Test modules that share an expensive session fixture run on one pytest-xdist worker, so the fixture
+#: is built once: "build" shares the real ``python -m build_scripts`` run (``full_build``), "site" the
+#: MkDocs site and the browser, "pdf" the PDF. Every other module is one unit of work of its own.
 GROUPS = {
     "test_atomic": "build",
     "test_reproducible": "build",
@@ -27,19 +30,37 @@ GROUPS = {
     "test_cite_selection": "site",
     "test_glossary_render": "site",
     "test_links": "site",
+    "test_search_quality": "site",
     "test_site": "site",
     "test_urls": "site",
     "test_zotero": "site",
     "test_pdf": "pdf",
 }
+#: The groups handed out first, longest first, so that neither worker starts one near the end.
+FIRST = ("build", "site", "pdf")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        module = getattr(item, "module", None)
-        group = GROUPS.get(module.__name__.rsplit(".", 1)[-1]) if module else None
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+class GroupScheduling(LoadScopeScheduling):
+    """``--dist loadgroup`` by :data:`GROUPS`, read from the test's module name.
+
+    pytest-xdist 3.8 groups tests by appending ``@group`` to ``item._nodeid``, which pytest 9.2 no
+    longer reads (pytest-dev/pytest-xdist#1386): every ``xdist_group`` mark is silently ignored and
+    each worker builds every shared fixture itself. This scheduler needs no mark.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        return GROUPS.get(module, module)
+
+    def _assign_work_unit(self, node: WorkerController) -> None:
+        first = min(self.workqueue, key=lambda scope: FIRST.index(scope) if scope in FIRST else len(FIRST))
+        self.workqueue.move_to_end(first, last=False)
+        super()._assign_work_unit(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> GroupScheduling | None:
+    return GroupScheduling(config, log) if config.getvalue("dist") == "loadgroup" else None
 
 
 @pytest.fixture(scope="session")
