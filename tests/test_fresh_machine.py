@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -75,35 +76,50 @@ def closure(roots: set[str]) -> set[str]:
     return seen
 
 
-def owner(path: str) -> str | None:
-    """The Debian package that ships ``path`` (also under its pre-usrmerge name), or None."""
-    real = str(Path(path).resolve())
-    candidates = list(dict.fromkeys([path, real]))
-    for c in list(candidates):
-        candidates.append(c[len("/usr") :] if c.startswith("/usr/lib/") else "/usr" + c if c.startswith("/lib/") else c)
-    for candidate in candidates:
-        done = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-        if done.returncode == 0:
-            return ARCH.sub("", done.stdout.split(":", 1)[0].strip())
-    return None
+def candidates(path: str) -> list[str]:
+    """``path``, its real path, and each under its pre- or post-usrmerge name: how dpkg may have recorded it."""
+    names = list(dict.fromkeys([path, str(Path(path).resolve())]))
+    for c in list(names):
+        names.append(c[len("/usr") :] if c.startswith("/usr/lib/") else "/usr" + c if c.startswith("/lib/") else c)
+    return names
 
 
-def makefile_debs() -> tuple[set[str], set[str]]:
+def owners(paths: Iterable[str]) -> dict[str, str]:
+    """Path → the Debian package that ships it (under any of its :func:`candidates`); unowned paths left out."""
+    wanted = {path: candidates(path) for path in paths}
+    found = _dpkg_search(tuple(sorted({c for names in wanted.values() for c in names})))
+    return {path: pkg for path, names in wanted.items() if (pkg := next((found[c] for c in names if c in found), None))}
+
+
+@cache
+def _dpkg_search(paths: tuple[str, ...]) -> dict[str, str]:
+    """One ``dpkg -S`` for every path (dpkg reads its whole file database on each call): path → package."""
+    out = subprocess.run(["dpkg", "-S", *paths], capture_output=True, text=True).stdout if paths else ""
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        packages, sep, path = line.partition(": ")
+        if sep and not line.startswith("diversion ") and path in paths:
+            found.setdefault(path, ARCH.sub("", packages.split(":", 1)[0].strip()))
+    return found
+
+
+@cache
+def makefile_debs() -> tuple[frozenset[str], frozenset[str]]:
     lines = subprocess.run(
         ["make", "-s", "--no-print-directory", "print-debs"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    return set(lines[0].split()), set(lines[1].split())
+    return frozenset(lines[0].split()), frozenset(lines[1].split())
 
 
-def python_base() -> set[str]:
+@cache
+def python_base() -> frozenset[str]:
     """Packages of the libraries the Python interpreter and its standard extension modules link."""
     dynload = Path(sysconfig.get_config_var("DESTSHARED"))  # the base interpreter's, not the venv's
     files = [Path(sys.executable).resolve(), *dynload.glob("*.so")]
     libraries = {str(f) for f in files}  # on Debian's python3 these belong to libpython3.11-stdlib & co.
-    for f in files:
-        out = subprocess.run(["ldd", str(f)], capture_output=True, text=True).stdout
-        libraries |= {m.group(1) for m in re.finditer(r"=> (/\S+)", out)}
-    return {p for p in map(owner, sorted(libraries)) if p}
+    out = subprocess.run(["ldd", *map(str, files)], capture_output=True, text=True).stdout
+    libraries |= {m.group(1) for m in re.finditer(r"=> (/\S+)", out)}
+    return frozenset(owners(libraries).values())
 
 
 def system_base() -> set[str]:
@@ -115,7 +131,7 @@ def loaded(full_build_libs: Path) -> dict[str, str]:
     """Debian-owned shared libraries the real build mapped: path → package."""
     paths = sorted(set(full_build_libs.read_text(encoding="utf-8").split()))
     assert any("libpango" in p for p in paths), "the build's PDF process reported no Pango: was the PDF built?"
-    return {p: pkg for p in paths if (pkg := owner(p))}
+    return owners(paths)
 
 
 def test_every_debian_library_the_build_loads_is_installed_by_the_makefile(loaded: dict[str, str]) -> None:
@@ -168,5 +184,5 @@ def test_the_test_tools_find_every_library_they_link() -> None:
     linked = {m.group(1) for m in re.finditer(r"=> (/\S+)", out)}
     build_debs, test_debs = makefile_debs()
     allowed = closure(build_debs | test_debs) | closure(system_base() | python_base())
-    stray = {path: pkg for path in sorted(linked) if (pkg := owner(path)) and pkg not in allowed}
+    stray = {path: pkg for path, pkg in sorted(owners(linked).items()) if pkg not in allowed}
     assert not stray, f"the Playwright driver links libraries the Makefile does not install: {stray}"
