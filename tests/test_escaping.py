@@ -34,8 +34,7 @@ from build_scripts.config import Config, load_config
 from build_scripts.datafiles import SAFE_ID, check_id
 from build_scripts.diagnostics import BuildError, Location
 from build_scripts.edition import Edition
-from build_scripts.emit import emit
-from build_scripts.pages import render_pages
+from build_scripts.pages import Page, render_pages
 from build_scripts.pipeline import StageTimer, build
 from build_scripts.typography import smarten
 
@@ -75,7 +74,12 @@ def structure(fragment: str) -> tuple[list[str], str]:
 
 
 def rendered(edition: Edition, page: str) -> str:
-    text = emit(edition, render_pages(edition))[page]
+    """``page`` as the build writes it to docs/, converted with the site's Markdown extensions.
+
+    Only the pages are rendered: emit() writes each page's Markdown as it is (checked below) and
+    adds the data downloads, which no property here reads and which cost most of an emit.
+    """
+    [text] = [p.markdown for p in render_pages(edition) if p.path == page]
     if text.startswith("---\n"):
         text = text.split("\n---", 1)[1]
     return markdown.markdown(text, extensions=EXTENSIONS)
@@ -98,6 +102,11 @@ def same_structure(make: Any, value: str, page: str, key: str = "", *, shown: bo
         visible = " ".join(value.split())
         shown_as = {visible, visible.replace("\\", ""), smarten(visible), smarten(visible.replace("\\", ""))}
         assert any(v in text for v in shown_as), f"{value!r} is not shown as text"  # quotes may be made typographic
+
+
+def test_pages_reach_docs_as_rendered(pages: tuple[Page, ...], emitted: dict[str, str]) -> None:
+    """What :func:`rendered` relies on: emit() writes every page's Markdown unchanged."""
+    assert {p.path: emitted.get(p.path) for p in pages} == {p.path: p.markdown for p in pages}
 
 
 def with_article(edition: Edition, **changes: Any) -> Edition:
