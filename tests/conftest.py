@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +22,10 @@ from build_scripts.pipeline import prepare
 ARTIFACTS = ROOT / "test-artifacts"
 
 #: Test modules that share an expensive session fixture run on one pytest-xdist worker, so the fixture
-#: is built once: "build" shares the real ``python -m build_scripts`` run (``full_build``), "site" the
-#: MkDocs site and the browser, "pdf" the PDF. Every other module is one unit of work of its own.
+#: is built once: "site" shares the MkDocs site and the browser, "build" reads the PDF, the releases and the
+#: loaded libraries of the run's one real build (``full_build``, which test_atomic copies on the other
+#: worker) and makes the second build that reproducibility needs. Every other module is one unit of work.
 GROUPS = {
-    "test_atomic": "build",
-    "test_reproducible": "build",
-    "test_fresh_machine": "build",
-    "test_versions": "build",
     "test_browser": "site",
     "test_cite_selection": "site",
     "test_glossary_render": "site",
@@ -34,10 +34,13 @@ GROUPS = {
     "test_site": "site",
     "test_urls": "site",
     "test_zotero": "site",
-    "test_pdf": "pdf",
+    "test_pdf": "build",
+    "test_reproducible": "build",
+    "test_fresh_machine": "build",
+    "test_versions": "build",
 }
-#: The groups handed out first, longest first, so that neither worker starts one near the end.
-FIRST = ("build", "site", "pdf")
+#: The units handed out first, longest first, so that neither worker starts a long one near the end.
+FIRST = ("test_atomic", "site", "build")
 
 
 class GroupScheduling(LoadScopeScheduling):
@@ -103,19 +106,41 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted
     return site
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that ``make`` fills once per test run: the first worker to ask makes it, the others wait and share it.
+
+    Each pytest-xdist worker's temporary folder sits in the run's own, which holds the lock and the
+    result; without xdist it is an ordinary session folder. Users only read it (or copy it).
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One complete ``python -m build_scripts`` (site, PDF, offline copy) in a copy of the project.
+    """One complete ``python -m build_scripts`` (site, PDF, offline copy) in a copy of the project, per run.
 
-    Shared by the atomicity, reproducibility and fresh-machine tests, which each need a real build
-    made the way ``make build`` makes it; the build also records the shared libraries it loaded.
+    Shared by the atomicity, PDF, reproducibility, versions and fresh-machine tests (on either worker), which each
+    need a real build made the way ``make build`` makes it; the build also records the shared libraries
+    it loaded. Tests read it or copy it; none changes it.
     """
     from test_atomic import copy_project, run_build
 
-    project = copy_project(tmp_path_factory.mktemp("full-build") / "project")
-    done = run_build(project, env={"EDITION_LOADED_LIBS": str(project.parent / "loaded-libs.txt")})
-    assert done.returncode == 0, done.stderr
-    return project
+    def make(folder: Path) -> None:
+        project = copy_project(folder / "project")
+        done = run_build(project, env={"EDITION_LOADED_LIBS": str(folder / "loaded-libs.txt")})
+        assert done.returncode == 0, done.stderr
+
+    return once_per_run(tmp_path_factory, "full-build", make) / "project"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """The real print PDF, read back with pypdf and pdfplumber: text, footnotes, contents, outline, links, fonts.
 
-The PDF is built once per session from the real edition (``prepare(load_config())``) with the
-pipeline's own :func:`~build_scripts.pdf.build_pdf`; a second build checks that the bytes repeat.
+The PDF is the one the run's real build publishes (``conftest.full_build``: ``python -m build_scripts``
+in a copy of the project), compared with the edition model of the same sources; that its bytes repeat
+in a second build is tests/test_reproducible.py's check.
 Page renders for a human to look at come from ``make review`` (build_scripts/review.py), not from
 a test.
 """
@@ -52,8 +53,8 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def pdf(tmp_path_factory: pytest.TempPathFactory, edition: Edition, pages: tuple[Page, ...]) -> Any:
-    out = build_pdf(edition, pages, tmp_path_factory.mktemp("pdf") / PDF_NAME)
+def pdf(full_build: Path) -> Any:
+    out = full_build / "site" / "downloads" / PDF_NAME
     reader = PdfReader(out)
     dests = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
     with pdfplumber.open(out) as plumber:
@@ -235,11 +236,6 @@ def test_metadata_and_pdf_ua_markers(pdf: Built, edition: Edition) -> None:
     assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root, "a tagged PDF"
     metadata = root["/Metadata"].get_object().get_data() if "/Metadata" in root else b""
     assert b"pdfuaid" not in metadata  # no PDF/UA-1 claim that nothing here can verify
-
-
-def test_two_builds_are_byte_identical(pdf: Built, edition: Edition, pages: tuple[Page, ...], tmp_path: Path) -> None:
-    again = build_pdf(edition, pages, tmp_path / PDF_NAME)
-    assert again.read_bytes() == pdf.path.read_bytes()
 
 
 def test_no_character_lacks_a_glyph(edition: Edition, pages: tuple[Page, ...], config: Any) -> None:
