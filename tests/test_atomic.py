@@ -5,7 +5,8 @@ Each case copies the project to a temporary folder, makes a complete build there
 the mkdocs stage (``.site-new`` has appeared), the PDF stage (the stage timer has reported the
 mkdocs stage, so the PDF stage has begun) and the offline stage (``.site-offline`` has appeared).
 The previous ``site/`` must be byte-identical, served over HTTP with no broken links, and the next
-build must recover and publish.
+build must recover and publish. The case that recovers with a full build also starts a second build
+while the first holds the lock: it must stop at once, and nothing partial may be published.
 """
 
 from __future__ import annotations
@@ -193,8 +194,9 @@ def test_a_killed_build_leaves_the_last_site_intact(
 ) -> None:
     """Killed mid-stage: site/ keeps its bytes, no process of the build survives it, the next build works.
 
-    One case rebuilds in full and must publish the same bytes again; the others check recovery with a
-    quick text-and-site build (the full rebuild is what makes these tests slow, and it proves the same).
+    One case rebuilds in full and must publish the same bytes again, while a second build started
+    meanwhile stops with E-BUILD-LOCKED; the others check recovery with a quick text-and-site build
+    (the full rebuild is what makes these tests slow, and it proves the same).
     """
     if stage == "pdf" and not HAS_PDF:
         pytest.skip("build_scripts/pdf.py has not landed: no PDF stage to interrupt")
@@ -210,12 +212,40 @@ def test_a_killed_build_leaves_the_last_site_intact(
     assert not processes_in(project), "the print process outlived the killed build"
     assert_servable(site, serve)
 
-    again = run_build(project) if full_recovery else run_build(project, "--no-pdf", "--no-offline")
+    if full_recovery:
+        again, second = build_with_a_second_build_started(project)
+        assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
+        assert "Traceback" not in second.stderr
+    else:
+        again = run_build(project, "--no-pdf", "--no-offline")
     assert again.returncode == 0, again.stderr
     _, old = staging_dirs(site)
     assert not [p for p in (*Staging.beside(site).all(), old) if p.exists()]
     if full_recovery:
+        assert not [p for p in site.rglob("*") if p.suffix == ".tmp"], "a partial file was published"
+        assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF, "no complete PDF"
         assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
+
+
+def build_with_a_second_build_started(project: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
+    """A full build, and a second one started once the first holds the lock (it writes its pid there)."""
+    first = subprocess.Popen(
+        [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    lock, deadline = project / ".build.lock", time.monotonic() + 60
+    while not lock.exists() or lock.read_text(encoding="utf-8").strip() != str(first.pid):
+        if first.poll() is not None or time.monotonic() > deadline:
+            first.kill()
+            pytest.fail(f"the build did not take the lock: {first.communicate()}")
+        time.sleep(0.01)
+    second = run_build(project)
+    out, err = first.communicate(timeout=600)
+    return subprocess.CompletedProcess(first.args, first.returncode, out, err), second
 
 
 def test_recover_restores_a_site_moved_aside_by_an_interrupted_swap(tmp_path: Path) -> None:
@@ -326,25 +356,4 @@ def test_a_build_that_fails_late_leaves_docs_as_it_was(project: Path) -> None:
     assert "E-SITE-BUILD" in raised.value.codes
     assert any("gone.md" in d.message for d in raised.value.diagnostics), "MkDocs' warning text is reported"
     assert tree_hash(project / "docs") == docs and tree_hash(project / "site") == site
-    assert not [p for p in Staging.beside(project / "site").all() if p.exists()]
-
-
-def test_two_builds_at_once_one_stops_at_once_and_nothing_partial_is_published(project: Path) -> None:
-    first = subprocess.Popen(
-        [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    time.sleep(1.5)
-    second = run_build(project)
-    _out, err = first.communicate(timeout=600)
-    assert first.returncode == 0, err
-    assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
-    assert "Traceback" not in second.stderr
-    site = project / "site"
-    assert not [p for p in site.rglob("*") if p.suffix == ".tmp"]
-    assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF
     assert not [p for p in Staging.beside(project / "site").all() if p.exists()]
