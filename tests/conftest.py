@@ -39,8 +39,9 @@ GROUPS = {
     "test_fresh_machine": "build",
     "test_versions": "build",
 }
-#: The units handed out first, longest first, so that neither worker starts a long one near the end.
-FIRST = ("test_atomic", "site", "build")
+#: The units handed out first, longest first, so that neither worker starts a long one near the end
+#: (the rest, many short modules, even out the two workers' loads).
+FIRST = ("test_atomic", "site", "build", "test_escaping", "test_bad_inputs")
 
 
 class GroupScheduling(LoadScopeScheduling):
