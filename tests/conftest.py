@@ -89,8 +89,10 @@ def emitted(edition: Edition, pages: tuple[Page, ...]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted: dict[str, str]) -> Path:
-    """The real site, built with mkdocs --strict from a copy of the project whose docs/ is freshly emitted."""
+    """The real site, built with mkdocs --strict from a copy of the project whose docs/ is freshly emitted,
+    with the released versions unpacked beside it and every version bar filled, as ``make build`` does."""
     from build_scripts.emit import write_files
+    from build_scripts.releases import assemble, load_releases
     from build_scripts.site import build_site
 
     work = tmp_path_factory.mktemp("project")
@@ -104,6 +106,12 @@ def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted
     write_files(emitted, work / "docs")
     site = work / "site"
     build_site(work / "mkdocs.yml", site)
+    assemble(
+        site,
+        load_releases(config.releases_dir),
+        config.metadata.edition.version,
+        config.page_templates / "_versions.html",
+    )
     return site
 
 
