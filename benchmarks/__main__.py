@@ -103,8 +103,9 @@ def pdf_scaling(tmp: Path, sizes: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def lighthouse_only(args: argparse.Namespace) -> int:
+    start = lighthouse.load_average()
     scores = lighthouse.measure(ROOT / "site", args.lighthouse_runs, log)
-    text, _, _ = lighthouse.section(scores, args.lighthouse_runs)
+    text, _, _ = lighthouse.section(scores, args.lighthouse_runs, (start, lighthouse.load_average()))
     args.out.write_text(lighthouse.replace_section(args.out.read_text(encoding="utf-8"), text), encoding="utf-8")
     log(f"wrote the Lighthouse section of {args.out}")
     return 0
@@ -139,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         lh = None
         if lighthouse.available():
             log("Lighthouse …")
-            lh = lighthouse.section(
-                lighthouse.measure(project / "site", args.lighthouse_runs, log), args.lighthouse_runs
-            )
+            start = lighthouse.load_average()
+            scores = lighthouse.measure(project / "site", args.lighthouse_runs, log)
+            lh = lighthouse.section(scores, args.lighthouse_runs, (start, lighthouse.load_average()))
     sections = [report.build_section(bt), report.scaling_section(results, traced, pdf_times), report.reader_section(rc)]
     if lh:
         sections.append(lh)

@@ -132,6 +132,11 @@ def measure(site: Path, runs: int = 3, log: Any = print) -> list[Score]:
     return results
 
 
+def load_average() -> tuple[float, float, float]:
+    """The machine's load averages over 1, 5 and 15 minutes (what ``uptime`` prints)."""
+    return os.getloadavg()
+
+
 def _summarise(label: str, path: str, preset: str, reports: list[dict[str, Any]]) -> Score:
     scores = {c: round(100 * statistics.median(r["categories"][c]["score"] or 0 for r in reports)) for c in CATEGORIES}
     audits = [r["audits"] for r in reports]
@@ -152,8 +157,14 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def section(scores: list[Score], runs: int) -> tuple[str, list[list[str]], list[str]]:
-    """The Lighthouse section of BENCHMARKS.md, its target rows and the reasons for misses."""
+def section(
+    scores: list[Score], runs: int, load: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
+) -> tuple[str, list[list[str]], list[str]]:
+    """The Lighthouse section of BENCHMARKS.md, its target rows and the reasons for misses.
+
+    ``load``: the load averages at the start and at the end of the runs; scores (TBT above all)
+    drop on a busy machine, so the section says how busy it was.
+    """
     rows = [
         [
             s.page,
@@ -202,7 +213,7 @@ def section(scores: list[Score], runs: int) -> tuple[str, list[list[str]], list[
             f"## Lighthouse (median of {runs} runs per page and preset; CLS the largest)",
             "Lighthouse 12.2.3 in Debian's Chromium (`--headless=new --no-sandbox`), default throttling "
             "(mobile: simulated slow 4G and 4× CPU slowdown; desktop: the desktop preset), site served "
-            "gzip-encoded from 127.0.0.1 (`benchmarks/lighthouse.py`).",
+            "gzip-encoded from 127.0.0.1 (`benchmarks/lighthouse.py`)." + (_load_text(load) if load else ""),
             _table(header, rows),
             "Targets of this section:",
             _table(["target", "measured", "status"], targets),
@@ -210,6 +221,14 @@ def section(scores: list[Score], runs: int) -> tuple[str, list[list[str]], list[
         + [f"- {r}" for r in reasons]
     )
     return text, targets, reasons
+
+
+def _load_text(load: tuple[tuple[float, float, float], tuple[float, float, float]]) -> str:
+    start, end = (", ".join(f"{x:.2f}" for x in avg) for avg in load)
+    return (
+        f" Machine load (`uptime` load averages over 1, 5 and 15 minutes, {os.cpu_count()} CPUs): "
+        f"{start} at the start, {end} at the end."
+    )
 
 
 def _status(ok: bool) -> str:

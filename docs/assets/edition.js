@@ -8,7 +8,8 @@
  * begins inside it from span.ms[id^="ms-"], and the page's address in its version from
  * <meta name="edition:version"> and <meta name="edition:versioned-url"> (overrides/main.html). No
  * network; copying uses navigator.clipboard and falls back to a selected textarea and
- * execCommand("copy"). It also gives Material's search dialog its accessible name.
+ * execCommand("copy"). It also gives Material's search dialog its accessible name, and shows the
+ * text's tooltips (glossary definitions, notes, titles) on demand (see "Tooltips" below).
  */
 (function () {
   "use strict";
@@ -217,6 +218,7 @@
 
   function onKey(ev) {
     if (onSelectionKey(ev) || ev.key !== "Escape") return;
+    hideTip();
     var open = document.querySelector('a.pnum[aria-expanded="true"]');
     if (open) {
       setOpen(open, false);
@@ -616,6 +618,114 @@
     return false;
   }
 
+  // --- Tooltips -------------------------------------------------------------------------------
+  //
+  // Glossary terms show their definition, note calls their note, and any other titled element
+  // in the text its title, in Material's tooltip (.md-tooltip2, the theme's look and placement),
+  // on hover and on keyboard focus. Material's own content.tooltips and content.footnote.tooltips
+  // build an observable component for every such element when the page loads (over 150 on a
+  // chapter: most of the page's blocking time on a phone, issue 14); here one delegated listener
+  // builds a tooltip only when a reader asks for one. The title attribute stays in the HTML (the
+  // native tooltip without script) and is lifted off while ours shows, as Material does.
+
+  var TIP_HOST = ".md-content [title], .md-content a.footnote-ref";
+  var tip = {host: null, node: null, title: null, timer: 0, seq: 0};
+
+  function tipBody(host) {
+    if (host.classList.contains("footnote-ref")) {
+      var note = document.getElementById(decodeURIComponent(host.hash.slice(1)));
+      if (!note) return null;
+      return {role: "dialog", nodes: Array.prototype.map.call(note.children, function (child) {
+        return child.cloneNode(true);
+      })};
+    }
+    var title = host.getAttribute("title");
+    return title ? {role: "tooltip", nodes: [document.createTextNode(title)], title: title} : null;
+  }
+
+  function placeTip(host, node, role) {
+    var box = host.getBoundingClientRect();
+    node.style.setProperty("--md-tooltip-host-x", box.left + window.scrollX + "px");
+    node.style.setProperty("--md-tooltip-host-y", box.top + window.scrollY + "px");
+    var y;
+    if (role === "tooltip") {
+      y = 8 + box.height;
+      node.style.setProperty("--md-tooltip-width", node.firstChild.offsetWidth + "px");
+      node.style.setProperty("--md-tooltip-tail", "0px");
+    } else {
+      y = box.top >= window.innerHeight / 2 ? -16 - node.offsetHeight : 16 + box.height;
+    }
+    node.style.setProperty("--md-tooltip-x", box.width / 2 + "px");
+    node.style.setProperty("--md-tooltip-y", y + "px");
+    node.classList.toggle("md-tooltip2--top", y < 0);
+    node.classList.toggle("md-tooltip2--bottom", y >= 0);
+  }
+
+  function showTip(host) {
+    window.clearTimeout(tip.timer);
+    if (tip.host === host) return;
+    hideTip();
+    var body = tipBody(host);
+    if (!body) return;
+    var node = document.createElement("div");
+    var inner = document.createElement("div");
+    node.className = "md-tooltip2";
+    node.setAttribute("role", body.role);
+    node.id = "edition-tip-" + tip.seq++;
+    inner.className = "md-tooltip2__inner md-typeset";
+    body.nodes.forEach(function (child) {
+      inner.appendChild(child);
+    });
+    node.appendChild(inner);
+    node.addEventListener("mouseenter", function () {
+      window.clearTimeout(tip.timer);
+    });
+    node.addEventListener("mouseleave", scheduleHide);
+    if (body.title) host.removeAttribute("title");
+    host.setAttribute(body.role === "dialog" ? "aria-controls" : "aria-describedby", node.id);
+    if (body.role === "dialog") host.setAttribute("aria-haspopup", "dialog");
+    tip.host = host;
+    tip.node = node;
+    tip.title = body.title || null;
+    document.body.appendChild(node);
+    placeTip(host, node, body.role);
+    window.requestAnimationFrame(function () {
+      if (tip.node === node) node.classList.add("md-tooltip2--active");
+    });
+  }
+
+  function hideTip() {
+    window.clearTimeout(tip.timer);
+    if (!tip.host) return;
+    if (tip.title !== null) tip.host.setAttribute("title", tip.title);
+    tip.host.removeAttribute("aria-describedby");
+    tip.host.removeAttribute("aria-controls");
+    tip.host.removeAttribute("aria-haspopup");
+    tip.node.remove();
+    tip.host = tip.node = tip.title = null;
+  }
+
+  function scheduleHide() {
+    window.clearTimeout(tip.timer);
+    tip.timer = window.setTimeout(hideTip, 250);
+  }
+
+  function tipHost(target) {
+    return target instanceof Element ? target.closest(TIP_HOST) : null;
+  }
+
+  function onTipOver(ev) {
+    var host = tipHost(ev.target);
+    if (host) showTip(host);
+  }
+
+  function onTipOut(ev) {
+    if (!tip.host || tipHost(ev.target) !== tip.host) return;
+    var to = ev.relatedTarget;
+    if (to instanceof Node && (tip.host.contains(to) || tip.node.contains(to))) return;
+    scheduleHide();
+  }
+
   // Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name);
   // name it here rather than keep a copy of the theme's search partial.
   function nameSearchDialog() {
@@ -626,6 +736,10 @@
   document.addEventListener("click", onClick);
   document.addEventListener("keydown", onKey);
   document.addEventListener("selectionchange", onSelectionChange);
+  document.addEventListener("mouseover", onTipOver);
+  document.addEventListener("mouseout", onTipOut);
+  document.addEventListener("focusin", onTipOver);
+  document.addEventListener("focusout", onTipOut);
 
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(nameSearchDialog);
