@@ -37,10 +37,10 @@ from pybtex.scanner import PybtexError
 
 from .datafiles import SAFE_ID
 from .diagnostics import BuildError, Diagnostic, Location
+from .model import Version
 
 EDITION_JSON = "downloads/edition.json"
 REFERENCES_BIB = "downloads/references.bib"
-VERSION = re.compile(r"\d+(?:\.\d+)*")
 
 Reader = Callable[[str], "str | None"]
 """A version's published file by its path in the site (``downloads/edition.json``), or None if it has none."""
@@ -224,8 +224,8 @@ def load_snapshot(version: str, read: Reader) -> Snapshot:
     storage of releases is the caller's. A version without ``edition.json``, or one that cannot be
     read, stops the build with ``E-CHANGES-RELEASE`` at ``<version>:<path>``.
     """
-    if not VERSION.fullmatch(version):
-        raise BuildError([_problem(version, EDITION_JSON, f"version {version!r} is not dotted numbers (1.1.0)")])
+    if Version.parse(version) is None:
+        raise BuildError([_problem(version, EDITION_JSON, f"version {version!r} is not MAJOR.MINOR.PATCH (1.1.0)")])
     data = _edition_data(version, read(EDITION_JSON))
     problems: list[Diagnostic] = []
     records: list[Record] = []
@@ -440,7 +440,7 @@ def compare_versions(snapshots: Sequence[Snapshot], paths: Mapping[str, str]) ->
     disorder = [
         Diagnostic("E-CHANGES-ORDER", Location(f"{b.version}:{EDITION_JSON}"), f"does not follow {a.version}")
         for a, b in itertools.pairwise(snapshots)
-        if _numbers(b.version) <= _numbers(a.version)
+        if not Version.parse(a.version) < Version.parse(b.version)  # type: ignore[operator]  # load_snapshot parsed both
     ]
     if disorder:
         raise BuildError(disorder)
@@ -448,10 +448,6 @@ def compare_versions(snapshots: Sequence[Snapshot], paths: Mapping[str, str]) ->
     present = {(r.section, r.id): r for r in latest.records}
     pairs = tuple(compare_pair(a, b, present) for a, b in itertools.pairwise(snapshots))
     return Changelog(latest.version, pairs, dict(paths))
-
-
-def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in version.split("."))
 
 
 def compare_pair(old: Snapshot, new: Snapshot, latest: Mapping[tuple[str, str], Record] | None = None) -> VersionPair:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .datafiles import LINE_KEY, check_id, load_yaml, mapping_entries
 from .diagnostics import BuildError, Diagnostic, Location
+from .model import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_NAME = "edney-2015-politics-aam.garbled.txt"
@@ -299,7 +300,7 @@ def _metadata(path: Path) -> tuple[Metadata | None, list[Diagnostic]]:
             problems.append(
                 Diagnostic("E-METADATA-URL", Location(str(path)), f"{name} {value!r} is not a well-formed value")
             )
-    if not re.fullmatch(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)", edition.version):
+    if Version.parse(edition.version) is None:
         problems.append(
             Diagnostic(
                 "E-METADATA-TYPE", Location(str(path)), f"edition.version {edition.version!r} is not MAJOR.MINOR.PATCH"

@@ -7,7 +7,7 @@ page list, so no title or slug is typed twice, and puts the article and edition 
 "Cite this" controls.
 
 Versions (issue 15): a released version is served at ``<site_url><version>/<page path>``.
-``config.extra.edition.versioned_base`` is ``<site_url><version>/`` and ``on_page_context`` gives
+``config.extra.edition.versioned_url`` is ``<site_url><version>/`` and ``on_page_context`` gives
 each page its address in this version as ``versioned_url``; ``overrides/main.html`` prints them as
 ``<meta name="edition:version">`` and ``<meta name="edition:versioned-url">``, which edition.js
 reads to build links to a paragraph or a quotation.
@@ -65,12 +65,10 @@ def on_config(config: Any) -> Any:
         **{f"{page.slug}.md": "article" for page in project.pages if page not in project.back},
         **{f"{page.slug}.md": "edition" for page in project.back},
     }
-    edition = project.metadata.edition
     config.extra["edition"] = {
         **extra["edition"],
         "pdf": LATE_DOWNLOADS[0],
         "offline": LATE_DOWNLOADS[1],
-        "versioned_base": edition.versioned_url,
     }
     offline = config.plugins.get("material/offline")
     config.extra["offline"] = bool(offline and offline.config.enabled)
@@ -112,7 +110,7 @@ def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -
         path = path[: -len(".html")] + "/"
     page.canonical_url = config.site_url + path
     # What "Cite" gives: this page in this version, at its permanent (versioned) address.
-    context["versioned_url"] = config.extra["edition"]["versioned_base"] + path
+    context["versioned_url"] = config.extra["edition"]["versioned_url"] + path
     paragraphs = page.meta.get("paragraphs")
     context["cite"] = {
         "kind": config.extra["cite_kinds"].get(page.file.src_uri),

@@ -8,6 +8,7 @@ and the apparatus.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: What the edition inserts after an author's reading it keeps (a ``sic`` decision).
@@ -146,3 +147,26 @@ class Document:
     @property
     def paragraphs(self) -> tuple[Block, ...]:
         return tuple(b for b in self.blocks if b.number)
+
+
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Version:
+    """A version of the edition, ``MAJOR.MINOR.PATCH`` (the policy is in ``metadata.yaml``).
+
+    The one reading of a version number: the metadata, the release index and the changelog parse
+    and order versions with it."""
+
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version | None:
+        match = SEMVER.fullmatch(text)
+        return cls(*(int(g) for g in match.groups())) if match else None
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"

@@ -33,7 +33,7 @@ from .edition import Edition
 from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary, load_link_policy
 from .pages import Page, render_pages
-from .releases import archive_reader, assemble, is_older, load_releases
+from .releases import Release, archive_reader, assemble, is_older, load_releases
 from .repair import load_glyph_table, repair
 from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
@@ -102,14 +102,14 @@ def prepare(config: Config, timer: StageTimer | None = None, earlier: Sequence[S
     return replace(edition, earlier=tuple(earlier)) if earlier else edition
 
 
-def earlier_releases(config: Config) -> tuple[Snapshot, ...]:
+def earlier_releases(config: Config, releases: tuple[Release, ...] | None = None) -> tuple[Snapshot, ...]:
     """The released versions older than the one being prepared, read from their frozen files.
 
     A release newer than ``edition.version`` means the version was not raised after a release:
     the build stops with ``E-RELEASES-ORDER`` rather than publish the latest under an old number.
     """
     current = config.metadata.edition.version
-    releases = load_releases(config.releases_dir)
+    releases = load_releases(config.releases_dir) if releases is None else releases
     newer = [r.version for r in releases if not is_older(r.version, current) and r.version != current]
     if newer:
         where = Location(str(config.metadata_file))
@@ -131,7 +131,9 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
         for warning in recover(config.site_dir):
             t.report(str(warning))
         releases = load_releases(config.releases_dir)
-        edition = prepare(config, t)
+        with t("releases"):
+            earlier = earlier_releases(config, releases)
+        edition = prepare(config, t, earlier)
         with t("pages"):
             pages = render_pages(edition)
         with t("emit"):

@@ -27,8 +27,9 @@ import yaml
 
 from .config import ROOT, load_config
 from .diagnostics import BuildError, Diagnostic, Location
+from .model import Version
 from .pipeline import build
-from .releases import INDEX_NAME, Version, freeze, load_releases
+from .releases import INDEX_NAME, Release, freeze, load_releases
 
 INDEX_HEADER = """\
 # Released versions of the edition, oldest first: each archive is the whole published site of that
@@ -99,29 +100,12 @@ def _record(
         raise refuse(f"version {version} is not newer than {releases[-1].version}", folder / INDEX_NAME)
     archive = folder / f"{version}.tar.xz"
     sha = freeze(site, version, site_url, urls, archive)
-    entry = {
-        "version": version,
-        "date": date,
-        "commit": commit,
-        "archive": archive.name,
-        "sha256": sha,
-        "note": " ".join(note.split()),
-    }
-    entries = [
-        {
-            "version": r.version,
-            "date": r.date,
-            "commit": r.commit,
-            "archive": r.archive.name,
-            "sha256": r.sha256,
-            "note": r.note,
-        }
-        for r in releases
-    ]
-    text = yaml.safe_dump({"releases": [*entries, entry]}, allow_unicode=True, sort_keys=False, width=100)
+    release = Release(version, date, commit, archive, sha, " ".join(note.split()))
+    entries = [r.entry() for r in (*releases, release)]
+    text = yaml.safe_dump({"releases": entries}, allow_unicode=True, sort_keys=False, width=100)
     (folder / INDEX_NAME).write_text(INDEX_HEADER + text, encoding="utf-8")
     load_releases(folder)  # the index just written must read back, archive checksums included
-    return entry
+    return release.entry()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,22 +18,25 @@ the list of all versions and the changes between them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
 import lzma
 import re
 import tarfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
 
 from .datafiles import LINE_KEY, load_yaml
 from .diagnostics import BuildError, Diagnostic, Location
+from .model import Version
 
 INDEX_NAME = "index.yaml"
 BAR_START = "<!--edition:versions-->"
@@ -42,28 +45,10 @@ BAR = re.compile(re.escape(BAR_START) + r".*?" + re.escape(BAR_END), re.S)
 #: Where freezing puts the bar in a page built before the bar existed (Material's article element).
 ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">)')
 CANONICAL = re.compile(r'(<link rel="canonical" href=")([^"]*)(")')
-VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 COMMIT = re.compile(r"[0-9a-f]{40}")
 #: Fixed member metadata, so that an archive's bytes depend on its files only.
 TAR_MTIME = 0
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Version:
-    """A semantic version, ``MAJOR.MINOR.PATCH`` (the policy is in ``metadata.yaml``)."""
-
-    major: int
-    minor: int
-    patch: int
-
-    @classmethod
-    def parse(cls, text: str) -> Version | None:
-        match = VERSION.fullmatch(text)
-        return cls(*(int(g) for g in match.groups())) if match else None
-
-    def __str__(self) -> str:
-        return f"{self.major}.{self.minor}.{self.patch}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +64,17 @@ class Release:
     sha256: str
     note: str
     """One sentence for readers: what this version changed."""
+
+    def entry(self) -> dict[str, str]:
+        """This release as ``releases/index.yaml`` records it (what :func:`load_releases` reads back)."""
+        return {
+            "version": self.version,
+            "date": self.date,
+            "commit": self.commit,
+            "archive": self.archive.name,
+            "sha256": self.sha256,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +215,17 @@ def freeze(site: Path, version: str, site_url: str, urls: str, target: Path) -> 
     return hashlib.sha256(packed).hexdigest()
 
 
-def read_archive(archive: Path) -> dict[str, bytes]:
-    """Every file of a release archive by its path; only plain files with safe relative paths."""
+def read_archive(archive: Path) -> Mapping[str, bytes]:
+    """Every file of a release archive by its path; only plain files with safe relative paths.
+
+    Decompressed once per process and file state: a build reads two files of each release for the
+    changelog and then unpacks it whole, and both go through here."""
+    stat = archive.stat()
+    return _read_archive(archive.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_archive(archive: Path, mtime_ns: int, size: int) -> Mapping[str, bytes]:
     where = Location(str(archive))
     out: dict[str, bytes] = {}
     with tarfile.open(archive, "r:xz") as tar:
@@ -234,18 +239,14 @@ def read_archive(archive: Path) -> dict[str, bytes]:
             stream = tar.extractfile(member)
             assert stream is not None  # a regular member always has data
             out[name] = stream.read()
-    return out
+    return MappingProxyType(out)
 
 
 def archive_reader(archive: Path) -> Callable[[str], str | None]:
-    """A reader of one archive's text files by path (None if absent), decompressed once."""
-    files: dict[str, bytes] | None = None
+    """A reader of one archive's text files by path (None if absent), decompressed on first use."""
 
     def read(name: str) -> str | None:
-        nonlocal files
-        if files is None:
-            files = read_archive(archive)
-        data = files.get(name)
+        data = read_archive(archive).get(name)
         return data.decode("utf-8") if data is not None else None
 
     return read
