@@ -24,6 +24,7 @@ stage (the "Changes between versions" page, the ¶ tools' links) and the emit st
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import json
 import re
@@ -422,7 +423,10 @@ def reference_text(entry: Entry) -> str:
     return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=4096)
 def _plain(latex: str) -> str:
+    """A LaTeX field as plain text (cached: pybtex's LaTeX decoder is slow, and every build reads each field once
+    per version)."""
     return str(Text.from_latex(latex))
 
 

@@ -17,6 +17,7 @@ contexts their own escaping: ``html`` inside raw HTML, ``attr`` in attributes an
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import unicodedata
@@ -233,8 +234,13 @@ def render_block(block: Block, index: EditionIndex, sidenotes: Mapping[str, str]
 # --- the template environment ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
 def environment(folder: Path) -> jinja2.Environment:
-    """Jinja2 for Markdown: every printed value escaped unless it is :class:`Md`; missing names fail."""
+    """Jinja2 for Markdown: every printed value escaped unless it is :class:`Md`; missing names fail.
+
+    One per folder and process, so each template is compiled once (Jinja2 reloads a template whose
+    file has changed since, by its modification time).
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,

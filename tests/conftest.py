@@ -21,10 +21,10 @@ from build_scripts.pipeline import prepare
 
 ARTIFACTS = ROOT / "test-artifacts"
 
-#: Test modules that share an expensive session fixture run on one pytest-xdist worker, so the fixture
-#: is built once: "site" shares the MkDocs site and the browser, "build" reads the PDF, the releases and the
-#: loaded libraries of the run's one real build (``full_build``, which test_atomic copies on the other
-#: worker) and makes the second build that reproducibility needs. Every other module is one unit of work.
+#: Test modules that share an expensive per-worker fixture run on one pytest-xdist worker, so it is made
+#: once: "site" shares the browser and the served site, "build" the second build that reproducibility
+#: needs. Both read the run's one real build (``full_build``), which either worker makes and both share
+#: (test_atomic copies it). Every other module is one unit of work.
 GROUPS = {
     "test_browser": "site",
     "test_cite_selection": "site",
@@ -88,31 +88,11 @@ def emitted(edition: Edition, pages: tuple[Page, ...]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory, config: Config, emitted: dict[str, str]) -> Path:
-    """The real site, built with mkdocs --strict from a copy of the project whose docs/ is freshly emitted,
-    with the released versions unpacked beside it and every version bar filled, as ``make build`` does."""
-    from build_scripts.emit import write_files
-    from build_scripts.releases import assemble, load_releases
-    from build_scripts.site import build_site
-
-    work = tmp_path_factory.mktemp("project")
-    for name in ("mkdocs.yml", "overrides", "build_scripts", "editorial"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, work / name)
-        elif src.exists():
-            shutil.copy2(src, work / name)
-    shutil.copytree(ROOT / "docs", work / "docs")
-    write_files(emitted, work / "docs")
-    site = work / "site"
-    build_site(work / "mkdocs.yml", site)
-    assemble(
-        site,
-        load_releases(config.releases_dir),
-        config.metadata.edition.version,
-        config.page_templates / "_versions.html",
-    )
-    return site
+def built_site(full_build: Path) -> Path:
+    """The site of the run's one real build (:func:`full_build`): mkdocs --strict on freshly emitted docs,
+    with the PDF, the offline copy and the released versions beside it, exactly as ``make build`` publishes
+    it. Tests read it, or copy it before they change anything."""
+    return full_build / "site"
 
 
 def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:

@@ -1,12 +1,13 @@
 """Atomic output: a build killed mid-stage leaves the last good site/ intact and servable.
 
-Each case copies the project to a temporary folder, makes a complete build there, then starts
-``python -m build_scripts`` again and kills it (SIGKILL or SIGTERM) while a given stage runs:
-the mkdocs stage (``.site-new`` has appeared), the PDF stage (the stage timer has reported the
-mkdocs stage, so the PDF stage has begun) and the offline stage (``.site-offline`` has appeared).
-The previous ``site/`` must be byte-identical, served over HTTP with no broken links, and the next
-build must recover and publish. The case that recovers with a full build also starts a second build
-while the first holds the lock: it must stop at once, and nothing partial may be published.
+The cases work on a copy of the run's shared complete build (``conftest.full_build``) and start
+``python -m build_scripts`` there, killing it (SIGKILL or SIGTERM) while a given stage runs: the
+mkdocs stage (``.site-new`` has appeared), the PDF stage (the stage timer has reported the mkdocs
+stage, so the PDF stage has begun) and the offline stage (``.site-offline`` has appeared). The
+previous ``site/`` must stay byte-identical and no process of the build may outlive it. One case
+then serves the site over HTTP with no broken links and rebuilds in full: the same bytes must be
+published, while a second build started meanwhile stops at once. The other kills the three stages
+one build after another, each starting on what the last left, and recovers with a quick build.
 """
 
 from __future__ import annotations
@@ -180,51 +181,55 @@ def processes_in(folder: Path) -> list[int]:
     return pids
 
 
-@pytest.mark.parametrize(
-    ("stage", "sig", "full_recovery"),
-    [
-        ("mkdocs", signal.SIGKILL, True),
-        ("mkdocs", signal.SIGTERM, False),
-        ("pdf", signal.SIGKILL, False),
-        ("offline", signal.SIGKILL, False),
-    ],
-)
-def test_a_killed_build_leaves_the_last_site_intact(
-    project: Path, serve: Callable[[Path], str], stage: str, sig: signal.Signals, full_recovery: bool
-) -> None:
-    """Killed mid-stage: site/ keeps its bytes, no process of the build survives it, the next build works.
-
-    One case rebuilds in full and must publish the same bytes again, while a second build started
-    meanwhile stops with E-BUILD-LOCKED; the others check recovery with a quick text-and-site build
-    (the full rebuild is what makes these tests slow, and it proves the same).
-    """
-    if stage == "pdf" and not HAS_PDF:
-        pytest.skip("build_scripts/pdf.py has not landed: no PDF stage to interrupt")
-    site = project / "site"
-    before = tree_hash(site)
+def assert_killed_cleanly(project: Path, stage: str, sig: signal.Signals, before: dict[str, str]) -> None:
+    """Kill a build of ``project`` while ``stage`` runs: site/ keeps its bytes and no process of the build survives."""
     code, lines = kill_during(project, STAGES[stage], sig)
-    assert code == -sig, f"the build was not killed by {sig.name} (exit {code}; output {lines})"
-    assert not any(line.split()[:1] == ["swap"] for line in lines)
-    assert tree_hash(site) == before, "the killed build changed site/"
+    assert code == -sig, f"{stage}: the build was not killed by {sig.name} (exit {code}; output {lines})"
+    assert not any(line.split()[:1] == ["swap"] for line in lines), stage
+    assert tree_hash(project / "site") == before, f"the build killed during {stage} changed site/"
     deadline = time.monotonic() + 10
     while processes_in(project) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not processes_in(project), "the print process outlived the killed build"
-    assert_servable(site, serve)
+    assert not processes_in(project), f"the print process outlived the build killed during {stage}"
 
-    if full_recovery:
-        again, second = build_with_a_second_build_started(project)
-        assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
-        assert "Traceback" not in second.stderr
-    else:
-        again = run_build(project, "--no-pdf", "--no-offline")
+
+def assert_recovered(project: Path, again: subprocess.CompletedProcess[str]) -> None:
+    """The next build succeeded and left no staging folder or old tree behind."""
     assert again.returncode == 0, again.stderr
+    site = project / "site"
     _, old = staging_dirs(site)
     assert not [p for p in (*Staging.beside(site).all(), old) if p.exists()]
-    if full_recovery:
-        assert not [p for p in site.rglob("*") if p.suffix == ".tmp"], "a partial file was published"
-        assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF, "no complete PDF"
-        assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
+
+
+def test_a_build_killed_in_mkdocs_leaves_the_site_and_a_full_rebuild_publishes_the_same_bytes(
+    project: Path, serve: Callable[[Path], str]
+) -> None:
+    """SIGKILL while MkDocs writes: site/ keeps its bytes and is served with no broken link; the full
+    rebuild that follows publishes the same (reproducible) bytes, while a second build started
+    meanwhile stops at once with E-BUILD-LOCKED."""
+    site = project / "site"
+    before = tree_hash(site)
+    assert_killed_cleanly(project, "mkdocs", signal.SIGKILL, before)
+    assert_servable(site, serve)
+    again, second = build_with_a_second_build_started(project)
+    assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
+    assert "Traceback" not in second.stderr
+    assert_recovered(project, again)
+    assert not [p for p in site.rglob("*") if p.suffix == ".tmp"], "a partial file was published"
+    assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF, "no complete PDF"
+    assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
+
+
+def test_builds_killed_in_each_stage_one_after_another_leave_the_site_intact(project: Path) -> None:
+    """SIGTERM in MkDocs, then SIGKILL in the PDF stage, then SIGKILL in the offline stage, each build
+    starting on what the last one left: site/ keeps its bytes every time (the first case serves such
+    a site), and one quick text-and-site build then recovers and publishes."""
+    before = tree_hash(project / "site")
+    for stage, sig in (("mkdocs", signal.SIGTERM), ("pdf", signal.SIGKILL), ("offline", signal.SIGKILL)):
+        if stage == "pdf" and not HAS_PDF:
+            continue
+        assert_killed_cleanly(project, stage, sig, before)
+    assert_recovered(project, run_build(project, "--no-pdf", "--no-offline"))
 
 
 def build_with_a_second_build_started(project: Path) -> tuple[subprocess.CompletedProcess[str], ...]:

@@ -1,6 +1,6 @@
 """The real site in a real browser: privacy, accessibility, search, tooltips, anchors, citing, offline.
 
-The site is built by the ``built_site`` fixture (mkdocs --strict on freshly emitted docs), served
+The site is the run's one real build (``built_site``: mkdocs --strict on freshly emitted docs), served
 on a loopback port, and driven in Debian's Chromium. Every check is an interaction a reader makes;
 each fails if the feature it proves is missing.
 """

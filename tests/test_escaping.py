@@ -73,35 +73,44 @@ def structure(fragment: str) -> tuple[list[str], str]:
     return parser.tags, " ".join("".join(parser.text).split())
 
 
-def rendered(edition: Edition, page: str) -> str:
-    """``page`` as the build writes it to docs/, converted with the site's Markdown extensions.
+def rendered(edition: Edition, *paths: str) -> list[str]:
+    """The pages at ``paths`` as the build writes them to docs/, converted with the site's Markdown extensions.
 
     Only the pages are rendered: emit() writes each page's Markdown as it is (checked below) and
     adds the data downloads, which no property here reads and which cost most of an emit.
     """
-    [text] = [p.markdown for p in render_pages(edition) if p.path == page]
-    if text.startswith("---\n"):
-        text = text.split("\n---", 1)[1]
-    return markdown.markdown(text, extensions=EXTENSIONS)
+    texts = {p.path: p.markdown for p in render_pages(edition)}
+    out = []
+    for path in paths:
+        text = texts[path]
+        if text.startswith("---\n"):
+            text = text.split("\n---", 1)[1]
+        out.append(markdown.markdown(text, extensions=EXTENSIONS))
+    return out
 
 
 _PLAIN: dict[tuple[str, str], list[str]] = {}
 
 
-def same_structure(make: Any, value: str, page: str, key: str = "", *, shown: bool = True) -> None:
-    """``make(value)`` renders with the same elements as ``make(placeholder)`` and shows ``value`` as text.
+def same_structure(make: Any, value: str, pages: str | tuple[str, ...], key: str = "", *, shown: bool = True) -> None:
+    """``make(value)`` renders ``pages`` with the same elements as ``make(placeholder)`` and shows ``value`` as text.
 
     Elements are compared as a sorted list: a value may move an entry (the glossary sorts by term),
     but it may never add, remove or change an element or attribute.
     """
-    if (page, key) not in _PLAIN:
-        _PLAIN[(page, key)] = sorted(structure(rendered(make("Placeholder"), page))[0])
-    tags, text = structure(rendered(make(value), page))
-    assert sorted(tags) == _PLAIN[(page, key)], f"markup changed for {value!r}"
-    if shown:
-        visible = " ".join(value.split())
-        shown_as = {visible, visible.replace("\\", ""), smarten(visible), smarten(visible.replace("\\", ""))}
-        assert any(v in text for v in shown_as), f"{value!r} is not shown as text"  # quotes may be made typographic
+    paths = (pages,) if isinstance(pages, str) else pages
+    if any((page, key) not in _PLAIN for page in paths):
+        for page, html_text in zip(paths, rendered(make("Placeholder"), *paths), strict=True):
+            _PLAIN[(page, key)] = sorted(structure(html_text)[0])
+    for page, html_text in zip(paths, rendered(make(value), *paths), strict=True):
+        tags, text = structure(html_text)
+        assert sorted(tags) == _PLAIN[(page, key)], f"markup changed for {value!r} on {page}"
+        if shown:
+            visible = " ".join(value.split())
+            shown_as = {visible, visible.replace("\\", ""), smarten(visible), smarten(visible.replace("\\", ""))}
+            assert any(v in text for v in shown_as), (
+                f"{value!r} is not shown as text on {page}"
+            )  # quotes may be typographic
 
 
 def test_pages_reach_docs_as_rendered(pages: tuple[Page, ...], emitted: dict[str, str]) -> None:
@@ -155,8 +164,7 @@ def test_decision_reasons_are_text_in_textual_notes_and_apparatus(edition: Editi
         document = dataclasses.replace(edition.document, interventions=interventions)
         return dataclasses.replace(edition, decisions=decisions, document=document)
 
-    for page in ("textual-notes.md", "apparatus.md"):
-        same_structure(make, value, page, "reason")
+    same_structure(make, value, ("textual-notes.md", "apparatus.md"), "reason")
 
 
 @EXAMPLES
