@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -47,9 +47,19 @@ class Built:
     plumber: Any
     dests: dict[str, int]
     """Named destination (an HTML id) → 0-based page index."""
+    texts: dict[int, str] = field(default_factory=dict)
 
     def page_of(self, anchor: str) -> int:
         return self.dests[anchor]
+
+    def text(self, index: int) -> str:
+        """The whole text of page ``index`` (0-based), extracted once per run: pdfplumber is slow."""
+        if index not in self.texts:
+            self.texts[index] = self.plumber.pages[index].extract_text()
+        return self.texts[index]
+
+    def all_text(self) -> dict[int, str]:
+        return {n: self.text(n) for n in range(len(self.plumber.pages))}
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +105,7 @@ def test_every_paragraph_in_order_and_no_glyph_characters(pdf: Built, edition: E
         found = stream.find(squash(block.text), pos)
         assert found >= 0, f"{block.id} missing or out of order: {block.text[:60]!r}"
         pos = found + len(squash(block.text))
-    everything = "".join(pdf.plumber.pages[i].extract_text() for i in range(0, pages.stop))
+    everything = "".join(pdf.text(i) for i in range(0, pages.stop))
     assert not [c for c in everything if is_glyph_range(c)]
 
 
@@ -116,7 +126,7 @@ def test_footnotes_sit_on_the_page_of_their_marker(pdf: Built, edition: Edition)
 
 
 def test_contents_page_numbers_are_the_real_pages(pdf: Built, edition: Edition, pages: tuple[Page, ...]) -> None:
-    contents = pdf.plumber.pages[pdf.page_of("print-contents")].extract_text().splitlines()
+    contents = pdf.text(pdf.page_of("print-contents")).splitlines()
     for anchor, title, _ in toc_entries(edition, pages):
         line = next(ln for ln in contents if ln.startswith(title))
         printed = int(re.findall(r"(\d+)\s*$", line)[0])
@@ -265,7 +275,7 @@ GLYPH_EXAMPLE = "ĚŝůĞŵŵĂ"
 
 def test_no_glyph_text_but_the_one_marked_example(pdf: Built, edition: Edition) -> None:
     pinyin = set("".join(e.pinyin for e in edition.glossary))  # tone marks share the glyph range
-    pages = {n: page.extract_text() for n, page in enumerate(pdf.plumber.pages)}
+    pages = pdf.all_text()
     damaged = {n: "".join(c for c in text if is_glyph_range(c) and c not in pinyin) for n, text in pages.items()}
     damaged = {n: chars for n, chars in damaged.items() if chars}
     assert list(damaged) == [pdf.page_of("decoding")]
@@ -282,9 +292,9 @@ def test_notes_are_numbered_continuously_through_the_article(pdf: Built, edition
 def test_hyphenation_is_limited(pdf: Built) -> None:
     """At most two hyphenated line ends in a row anywhere (WeasyPrint 70 has no hyphenate-limit-lines,
     so the limits in edition.css are chosen to keep it so), and none in a heading."""
-    for page in pdf.plumber.pages:
+    for text in pdf.all_text().values():
         run = 0
-        for line in page.extract_text().splitlines():
+        for line in text.splitlines():
             run = run + 1 if line.rstrip().endswith("\u2010") else 0
             assert run <= 2, line
 
