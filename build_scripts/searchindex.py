@@ -153,6 +153,8 @@ class UnitParser(Parser):  # type: ignore[misc]
     def _unit(self, tag: str, attrs: dict[str, str | None]) -> tuple[str, str] | None:
         """(anchor, title) if the element opens a unit."""
         anchor, title = attrs.get("id") or "", attrs.get(UNIT_ATTRIBUTE)
+        if "data-search-exclude" in attrs:
+            return None
         if title and anchor:
             return anchor, title
         if tag == "li" and anchor.startswith(NOTE_PREFIX):

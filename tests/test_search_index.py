@@ -79,6 +79,8 @@ def test_excluded_text_stays_out_and_a_unit_marked_inside_it_is_no_unit() -> Non
         '<h1 id="ch">Chapter</h1>'
         '<p id="p1" data-search-unit="¶1">Text<small data-search-exclude>sidenote copy</small> goes on.</p>'
         '<div data-search-exclude><p id="p9" data-search-unit="¶9">hidden</p></div>'
+        '<p id="p10" data-search-unit="¶10" data-search-exclude>left out</p>'
+        '<ol><li id="fn:3" data-search-exclude><p>left out</p></li></ol>'
     )
     found = sections(UnitParser(NOTE_TITLE), page)
     assert [a for a, _, _ in found] == [None, "p1"]
