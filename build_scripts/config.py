@@ -136,6 +136,8 @@ class Config:
     chapters_file: Path
     metadata_file: Path
     glossary: Path
+    search: Path
+    """The search ranking weights (build_scripts/searchindex.py)."""
     wordlist: Path
     bib: Path
     docs_dir: Path
@@ -178,6 +180,7 @@ def load_config(root: Path = ROOT, **overrides: Path) -> Config:
         "chapters_file": root / "editorial" / "chapters.yaml",
         "metadata_file": root / "editorial" / "metadata.yaml",
         "glossary": root / "editorial" / "glossary.yaml",
+        "search": root / "editorial" / "search.yaml",
         "wordlist": root / "editorial" / "wordlist.txt",
         "bib": root / "bib" / "references.bib",
         "docs_dir": root / "docs",

@@ -54,6 +54,8 @@ CATALOGUE: dict[str, str] = {
     "E-PDF-BUILD": "the PDF could not be built",
     "E-PAGE-TEMPLATE": "a page template under editorial/pages/ is missing or cannot be rendered",
     "E-LABELS-SCHEMA": "editorial/labels.yaml is malformed or lacks the label of a kind of record",
+    "E-SEARCH-SCHEMA": "editorial/search.yaml: a weight names no known field or page, lacks a positive boost or "
+    "its reason, or the note title lacks its {number}",
     "E-PRINT-ID": "two pages use the same id, which the one print document cannot hold twice",
     "E-PRINT-LINK": "a link of the print document has no target in it",
     "E-RELEASES-SCHEMA": "releases/index.yaml is malformed: a missing field, or a bad version, date, commit or hash",

@@ -23,6 +23,11 @@ Editorial data is input, not markup: values that Material prints without escapin
 titles, the page's ``<title>`` and ``meta description`` from front matter) are HTML-escaped here;
 the edition's own templates escape what they print (``| e``, ``tojson``).
 
+Search (issue 14): ``on_config`` also gives Material's search plugin the edition's index, one
+document per paragraph, References entry and note (:mod:`build_scripts.searchindex`), and the
+ranking weights of ``editorial/search.yaml``. The plugin writes the index as usual, so the site and
+the offline copy (whose plugin inlines the same file into ``search_index.js``) search the same.
+
 The PDF and the offline zip are made after MkDocs has built the pages, but the pages link to
 them and strict link validation must know they exist. ``on_files`` declares both as generated
 files with placeholder content; the pipeline overwrites them in the staging tree before the
@@ -45,6 +50,8 @@ if str(ROOT) not in sys.path:  # MkDocs loads a hook by file path, not as part o
     sys.path.insert(0, str(ROOT))
 
 from build_scripts.config import OFFLINE_NAME, PDF_NAME, load_config  # noqa: E402
+from build_scripts.searchindex import configure as configure_search  # noqa: E402
+from build_scripts.searchindex import load_settings  # noqa: E402
 
 LATE_DOWNLOADS = (f"downloads/{PDF_NAME}", f"downloads/{OFFLINE_NAME}")
 # npm's iframe-worker 1.0.4 with its MIT licence: lets search run from file:// URLs, so only the
@@ -73,6 +80,10 @@ def on_config(config: Any) -> Any:
     offline = config.plugins.get("material/offline")
     config.extra["offline"] = bool(offline and offline.config.enabled)
     config.extra["polyfills"] = [IFRAME_WORKER_SHIM] if config.extra["offline"] else []
+    search = config.plugins.get("material/search")
+    if search and search.config.enabled:
+        page_ids = {f"{page.slug}.md": page.id for page in project.pages}
+        configure_search(search, load_settings(project.search, tuple(page_ids.values())), page_ids)
     return config
 
 

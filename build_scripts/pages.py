@@ -225,7 +225,9 @@ def render_block(block: Block, index: EditionIndex, sidenotes: Mapping[str, str]
         f'<a class="pnum" href="#{block.id}" aria-expanded="false" aria-controls="{block.id}-tools">¶{block.number}</a>'
     )
     ms = index.start_pages[block.id]
-    line = f'{pnum}{tools} {body}\n{{: #{block.id} .para data-para="{block.number}" data-ms="{ms}" }}'
+    # data-search-unit: the paragraph is a document of the site's search, titled ¶N (searchindex.py)
+    attrs = f'#{block.id} .para data-para="{block.number}" data-ms="{ms}" data-search-unit="¶{block.number}"'
+    line = f"{pnum}{tools} {body}\n{{: {attrs} }}"
     if block.kind == "quote":
         return "> " + line.replace("\n", "\n> ")
     return line

@@ -31,6 +31,7 @@ GROUPS = {
     "test_glossary_render": "site",
     "test_links": "site",
     "test_search_quality": "site",
+    "test_search_index": "site",
     "test_site": "site",
     "test_urls": "site",
     "test_zotero": "site",
