@@ -39,6 +39,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,21 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         if isinstance(value, str):
             page.meta[key] = html.escape(value)
     return markdown
+
+
+FOOTNOTE_CALL = re.compile(r'(<a class="footnote-ref" href="#fn:(\d+)">)\d+(</a>)')
+FOOTNOTE_ITEM = re.compile(r'<li id="fn:(\d+)">')
+
+
+def on_page_content(html_text: str, page: Any, config: Any, files: Files) -> str:
+    """Notes carry the article's own numbers, as in print and in the sidenotes.
+
+    The templates label each note with its number in the article (``[^68]``), but Python-Markdown's
+    footnotes number the calls and the list 1, 2, 3… on every page; a call read "1" beside the
+    sidenote "68". Calls show their label, and each list item gets it as its ``value``.
+    """
+    html_text = FOOTNOTE_CALL.sub(r"\g<1>\g<2>\g<3>", html_text)
+    return FOOTNOTE_ITEM.sub(r'<li id="fn:\g<1>" value="\g<1>">', html_text)
 
 
 def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -> dict[str, Any]:

@@ -55,3 +55,23 @@ def test_search_index_covers_the_text_but_not_the_apparatus(built_site: Path, ed
     pages = {d["location"].split("#")[0] for d in docs}
     assert not any(p.startswith("apparatus/") for p in pages)
     assert {"references/", "glossary/"} | {f"{c.slug}/" for c in edition.document.chapters} <= pages
+
+
+def test_note_calls_the_note_list_and_the_sidenotes_show_the_same_article_number(
+    built_site: Path, edition: Edition
+) -> None:
+    """A call, its list item and its sidenote all show the note's number in the article (as in print),
+    not Python-Markdown's count that restarts on each page; over the article the numbers run 1…N."""
+    shown: list[int] = []
+    for slug in ["index", *(c.slug for c in edition.document.chapters)]:
+        html_text = page(built_site, slug)
+        calls = re.findall(r'<a class="footnote-ref" href="#fn:(\d+)">(\d+)</a>', html_text)
+        assert all(label == text for label, text in calls), f"{slug}: a call shows another number than its note"
+        items = re.findall(r'<li id="fn:(\d+)" value="(\d+)"', html_text)
+        assert bool(items) == bool(calls), f"{slug}: calls without a note list, or a list without calls"
+        assert all(label == value for label, value in items), f"{slug}: the note list is not numbered by the article"
+        sidenotes = re.findall(r'<b class="sidenote-number">(\d+)</b>', html_text)
+        labels = sorted({int(label) for label, _ in calls})
+        assert labels == sorted(int(label) for label, _ in items) == sorted({int(n) for n in sidenotes}), slug
+        shown += labels
+    assert sorted(shown) == sorted(set(edition.index.numbers.values())) == list(range(1, len(shown) + 1))
