@@ -10,23 +10,17 @@ largest of the runs, since a page that moves once is a page that moves.
 
 from __future__ import annotations
 
-import functools
-import gzip
-import http.server
-import io
 import json
 import os
 import statistics
 import subprocess
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from build_scripts.config import ROOT
+from build_scripts.serving import serve
 
 NODE_DIR = ROOT / "benchmarks" / "node"
 LIGHTHOUSE = NODE_DIR / "node_modules" / ".bin" / "lighthouse"
@@ -34,7 +28,6 @@ CHROME_PATH = "/usr/bin/chromium"
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 PRESETS = ("mobile", "desktop")
-GZIP_TYPES = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt")
 
 #: One page of each type: (label, path under the site root).
 PAGE_TYPES = (
@@ -65,38 +58,6 @@ class Score:
     tbt_ms: float
 
 
-class _GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, gzip-encoded for text types when the client accepts it (as on GitHub Pages)."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def send_head(self) -> Any:
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        gz = "gzip" in self.headers.get("Accept-Encoding", "")
-        if not gz or path.suffix not in GZIP_TYPES or not path.is_file():
-            return super().send_head()
-        body = gzip.compress(path.read_bytes(), 6)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_GzipHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-
-
 def available() -> bool:
     return LIGHTHOUSE.exists() and Path(CHROME_PATH).exists()
 
@@ -122,7 +83,7 @@ def run_once(url: str, preset: str, out: Path) -> dict[str, Any]:
 def measure(site: Path, runs: int = 3, log: Any = print) -> list[Score]:
     """Every page type under both presets, ``runs`` times each."""
     results = []
-    with serve(site) as base, tempfile.TemporaryDirectory(prefix="edition-lh-") as tmp:
+    with serve(site, gzip=True) as base, tempfile.TemporaryDirectory(prefix="edition-lh-") as tmp:
         for label, path in PAGE_TYPES:
             for preset in PRESETS:
                 reports = [run_once(base + path, preset, Path(tmp) / f"{n}.json") for n in range(runs)]

@@ -12,10 +12,9 @@ one build after another, each starting on what the last left, and recovers with 
 
 from __future__ import annotations
 
+import contextlib
 import errno
-import functools
 import hashlib
-import http.server
 import os
 import shutil
 import signal
@@ -34,6 +33,7 @@ import yaml
 from build_scripts.config import ROOT, load_config
 from build_scripts.diagnostics import BuildError
 from build_scripts.pipeline import PDF_NAME, StageTimer, Staging, build
+from build_scripts.serving import serve as serve_site
 from build_scripts.site import old_trees, recover, staging_dirs
 
 pytestmark = pytest.mark.slow
@@ -131,24 +131,9 @@ def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: si
 
 @pytest.fixture
 def serve() -> Iterator[Callable[[Path], str]]:
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(directory: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(directory))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    """Start serving a folder over HTTP (:func:`build_scripts.serving.serve`); all stop after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda directory: stack.enter_context(serve_site(directory))
 
 
 def assert_servable(site: Path, serve: Callable[[Path], str]) -> None:
