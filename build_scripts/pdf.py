@@ -99,6 +99,37 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     return out
 
 
+#: A few lines in every face and in the note style: what :func:`warm_up` lays out and throws away.
+WARM_UP_HTML = (
+    '<h1>Warm-up</h1><p class="para">Roman <em>italic</em> <strong>bold <em>italic</em></strong> '
+    '<span class="hanzi">文化</span><span class="fn" data-n="1">A note, <em>italic</em>.</span></p>'
+)
+
+
+def warm_up(root: Path) -> None:
+    """Load WeasyPrint, the fonts' character maps and Pango's caches before the edition exists.
+
+    The print process (:mod:`build_scripts.printjob`) runs this while the build's own process runs
+    the text stages, so the PDF stage proper starts with all of it loaded. The layout is thrown
+    away; a missing font file is left for :func:`build_pdf` to report.
+    """
+    faces = font_faces(root)
+    if not all(f.path.is_file() for f in faces):
+        return
+    covered(faces)
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    stylesheets = [
+        CSS(string=face_rules(faces), font_config=fonts),
+        CSS(filename=str(PRINT_DIR / "edition.css"), font_config=fonts),
+    ]
+    with _weasyprint_log():
+        rendered = HTML(string=WARM_UP_HTML, base_url=str(root)).render(stylesheets=stylesheets, font_config=fonts)
+        rendered.write_pdf(pdf_variant=PDF_VARIANT, **PDF_OPTIONS)
+
+
 def render(
     document: PrintDocument, edition: Edition, faces: tuple[FontFace, ...], where: Location
 ) -> tuple[Any, list[str]]:
@@ -270,16 +301,19 @@ def _weasyprint_log() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+def face_rules(faces: tuple[FontFace, ...]) -> str:
+    """``@font-face`` rules for the known font files."""
+    return "".join(
+        f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.as_uri()}"); '
+        f"font-weight: {f.weight}; font-style: {f.style}; }}\n"
+        for f in faces
+    )
+
+
 def font_css(faces: tuple[FontFace, ...], edition: Edition) -> str:
     """``@font-face`` rules for the known font files, and the running head's short title."""
-    rules = [
-        f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.as_uri()}"); '
-        f"font-weight: {f.weight}; font-style: {f.style}; }}"
-        for f in faces
-    ]
     short = edition.config.metadata.edition.short_title.replace("\\", "\\\\").replace('"', '\\"')
-    rules.append(f'@page {{ @top-right {{ content: "{short}"; }} }}')
-    return "\n".join(rules) + "\n"
+    return face_rules(faces) + f'@page {{ @top-right {{ content: "{short}"; }} }}\n'
 
 
 # --- glyph coverage ----------------------------------------------------------------------------
