@@ -133,17 +133,24 @@ def warm_up(root: Path) -> None:
 def render(
     document: PrintDocument, edition: Edition, faces: tuple[FontFace, ...], where: Location
 ) -> tuple[Any, list[str]]:
-    """Lay the document out with every footnote on its call's page; returns the layout and the blocks pushed.
+    """Lay the document out with every footnote on its call's page (:func:`keep_notes`)."""
+    blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
+    return keep_notes(document, typesetter(edition, faces), blocks, where)
+
+
+def keep_notes(
+    document: PrintDocument, lay: Typesetter, blocks: Sequence[str], where: Location
+) -> tuple[Any, list[str]]:
+    """The layout with every footnote on its call's page, and the blocks pushed to get it.
 
     WeasyPrint moves the last footnotes of a page to the next one to fit the first lines of a
     paragraph at the foot of the page; starting that paragraph on the next page instead (a *push*,
     ``break-before: page``) keeps every footnote on its call's page (a note it sometimes drops from a
     crowded page counts the same). With short notes (full reference once, name and year after) the
     first layout normally keeps every note on its page, so the edition is laid out once; otherwise
-    :func:`place_notes` finds the pushes on windows of the document and it is laid out once more.
+    :func:`place_notes` finds the pushes (among ``blocks``) on windows of the document and it is
+    laid out once more.
     """
-    lay = typesetter(edition, faces)
-    blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
     pushed: list[str] = []
     for _ in range(MAX_LAYOUTS):
         rendered = lay(document.html(), pushed)

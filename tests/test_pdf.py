@@ -25,12 +25,14 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import Destination, IndirectObject
 
-from build_scripts.diagnostics import BuildError
+from build_scripts import pdf as pdf_stage
+from build_scripts.diagnostics import BuildError, Location
 from build_scripts.edition import Edition
 from build_scripts.mdtext import is_glyph_range
 from build_scripts.pages import Page
 from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, typesetter, uncovered_characters
 from build_scripts.pipeline import PDF_NAME
+from build_scripts.printmd import PrintSection
 
 pytestmark = pytest.mark.slow
 
@@ -409,3 +411,54 @@ def test_the_short_page_check_finds_a_short_page(edition: Edition, config: Any) 
 
     assert layout("break-inside: avoid") != []
     assert layout("") == []
+
+
+# --- notes placed window by window ---------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def notes_document(pages: tuple[Page, ...]) -> pdf_stage.PrintDocument:
+    """The print document of ``fixtures/pdf-notes-window.html``: one chapter section of its paragraphs."""
+    lines = (FIXTURES / "pdf-notes-window.html").read_text(encoding="utf-8").splitlines()
+    elements = tuple(line for line in lines if line.startswith("<p "))
+    chapter = next(p for p in pages if p.kind == "chapter")
+    openers = tuple((m.group(1) if (m := pdf_stage.OPENER.match(e)) else None) for e in elements)
+    return pdf_stage.PrintDocument(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"></head>\n<body>\n',
+        "",
+        (PrintSection(chapter, '<section class="page chapter">', elements),),
+        tuple((0, n) for n in range(len(elements))),
+        openers,
+    )
+
+
+def test_notes_are_kept_on_their_call_s_page_window_by_window(
+    edition: Edition, pages: tuple[Page, ...], config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF stage's window path (``pdf.place_notes``), which the edition's short notes never need.
+
+    Eight paragraphs crowded with long notes: laid out as they are, notes leave their call's page, so
+    paragraphs must be pushed to a new page, and each push is found on windows of the document (two
+    elements each here, so that three pages are checked window by window as a long edition is). At the
+    end every note is on the page of its call.
+    """
+    monkeypatch.setattr(pdf_stage, "WINDOW_ELEMENTS", 2)
+    document = notes_document(pages)
+    lay = typesetter(edition, font_faces(config.root))
+    laid: list[tuple[bool, int]] = []
+
+    def spy(html: str, pushed: Sequence[str]) -> Any:
+        laid.append((html == document.html(), len(pushed)))
+        return lay(html, pushed)
+
+    blocks = [ident for ident in document.openers if ident]
+    rendered, pushed = pdf_stage.keep_notes(document, spy, blocks, Location("pdf-notes-window.html"))
+    assert len(pushed) >= 2, "the notes should need more than one push"
+    assert [whole for whole, _ in laid].count(False) >= 2, "the pushes should be found on windows"
+    placed = pdf_stage.Placement(rendered)
+    calls = [name[len("fnref-") :] for name in placed.first if name.startswith("fnref-")]
+    assert len(calls) == document.html().count('class="fn"') > 0
+    assert {n: placed.last[f"fn-{n}"] for n in calls} == {n: placed.last[f"fnref-{n}"] for n in calls}
+    first = pdf_stage.Placement(lay(document.html(), []))
+    assert any(first.last.get(f"fn-{n}") != first.last[f"fnref-{n}"] for n in calls), "without pushes a note strays"
