@@ -45,7 +45,6 @@ if str(ROOT) not in sys.path:  # MkDocs loads a hook by file path, not as part o
     sys.path.insert(0, str(ROOT))
 
 from build_scripts.config import OFFLINE_NAME, PDF_NAME, load_config  # noqa: E402
-from build_scripts.site import TEMPLATES  # noqa: E402
 
 LATE_DOWNLOADS = (f"downloads/{PDF_NAME}", f"downloads/{OFFLINE_NAME}")
 # npm's iframe-worker 1.0.4 with its MIT licence: lets search run from file:// URLs, so only the
@@ -91,12 +90,6 @@ def on_files(files: Files, config: Any) -> Files:
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, content=b""))
     return files
-
-
-def on_env(env: Any, config: Any, files: Files) -> Any:
-    """Compile the theme's templates once per process: the offline copy reuses the web build's."""
-    env.bytecode_cache = TEMPLATES
-    return env
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:

@@ -32,7 +32,7 @@ from .pages import render_pages
 from .printjob import print_process
 from .releases import Release, archive_reader, assemble, is_older, load_releases
 from .repair import load_glyph_table, repair
-from .site import add_to_zip, build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
+from .site import CompiledTemplates, add_to_zip, build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
 from .structure import build_structure
 from .wordcheck import load_wordlist, measure
@@ -146,16 +146,7 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
                     files = emit(edition, pages)
                     check_docs(config.docs_dir, files)
                 stage_docs(config.docs_dir, files, work.docs)
-                date = config.metadata.edition.date
-                with t("mkdocs"):
-                    build_site(config.mkdocs_yml, work.site, docs_dir=work.docs, date=date)
-                if offline:
-                    with t("offline"):
-                        build_site(config.mkdocs_yml, work.offline, docs_dir=work.docs, offline=True, date=date)
-                        zip_offline(work)
-                with t("versions"):
-                    version, bar = config.metadata.edition.version, config.page_templates / "_versions.html"
-                    assemble(work.site, releases, version, bar)
+                build_sites(config, work, releases, offline=offline, t=t)
                 if printer is not None:
                     t.record("pdf", printer.result())
             publish_downloads(work, pdf=pdf, offline=offline)
@@ -170,6 +161,20 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
     return edition
 
 
+def build_sites(config: Config, work: Staging, releases: tuple[Release, ...], *, offline: bool, t: StageTimer) -> None:
+    """The MkDocs stages, from the staged ``docs/``: the web site, the offline copy (zipped at once) and
+    the released versions unpacked beside the new site. Both MkDocs builds share compiled templates."""
+    yml, date, templates = config.mkdocs_yml, config.metadata.edition.date, CompiledTemplates()
+    with t("mkdocs"):
+        build_site(yml, work.site, docs_dir=work.docs, date=date, templates=templates)
+    if offline:
+        with t("offline"):
+            build_site(yml, work.offline, docs_dir=work.docs, offline=True, date=date, templates=templates)
+            zip_offline(work)
+    with t("versions"):
+        assemble(work.site, releases, config.metadata.edition.version, config.page_templates / "_versions.html")
+
+
 @dataclass(frozen=True, slots=True)
 class Staging:
     """The folders a build writes before anything is published, all beside ``site/``."""
@@ -181,7 +186,7 @@ class Staging:
     offline: Path
     """The offline variant, zipped into the new site's downloads."""
     tmp: Path
-    """Files being written (the PDF); never inside a tree that is published."""
+    """Files being written (the PDF, the offline zip); never inside a tree that is published."""
 
     @classmethod
     def beside(cls, site_dir: Path) -> Staging:

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import jinja2
 from mkdocs.commands.build import build
@@ -70,12 +71,12 @@ def clear_staging(path: Path) -> None:
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
-    """The theme's templates as Jinja compiled them, kept in memory for the next MkDocs build.
+    """The theme's templates as Jinja compiled them, shared by the MkDocs builds of one build.
 
     The web site and the offline copy render the same templates, and compiling them is a fifth
-    of an MkDocs build: the second build of a run loads them from here (the hook ``on_env`` sets
-    this cache on MkDocs' Jinja environment). Jinja keys each entry by the template's file and
-    checks its source's checksum, so an edited template is compiled again.
+    of an MkDocs build: given the same instance, the second :func:`build_site` loads them from
+    here. Jinja keys each entry by the template's file and checks its source's checksum, so an
+    edited template is compiled again. It lives as long as the caller keeps it (one build).
     """
 
     def __init__(self) -> None:
@@ -88,8 +89,10 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.code[bucket.key] = bucket.bytecode_to_string()
 
-
-TEMPLATES = CompiledTemplates()
+    def on_env(self, env: jinja2.Environment, *, config: Any, files: Any) -> jinja2.Environment:
+        """MkDocs' ``on_env`` event (the cache is added to the build's plugins): use this cache."""
+        env.bytecode_cache = self
+        return env
 
 
 class _Collect(logging.Handler):
@@ -122,13 +125,20 @@ def _environment(offline: bool, date: str) -> Iterator[None]:
 
 
 def build_site(
-    mkdocs_yml: Path, out_dir: Path, *, docs_dir: Path | None = None, offline: bool = False, date: str = ""
+    mkdocs_yml: Path,
+    out_dir: Path,
+    *,
+    docs_dir: Path | None = None,
+    offline: bool = False,
+    date: str = "",
+    templates: CompiledTemplates | None = None,
 ) -> None:
     """Run ``mkdocs build --strict`` from ``docs_dir`` (default: mkdocs.yml's) into ``out_dir``.
 
     Warnings fail the build and each is reported with its text. ``date`` (ISO, the edition's
     date) pins MkDocs' build date through ``SOURCE_DATE_EPOCH`` unless the caller set it: the
     sitemap's ``<lastmod>`` and the ``sitemap.xml.gz`` header otherwise take the clock's date.
+    ``templates`` shares compiled theme templates with other builds given the same cache.
     """
     collect = _Collect()
     logger = logging.getLogger("mkdocs")
@@ -138,6 +148,8 @@ def build_site(
         with _environment(offline, date):
             overrides = {"docs_dir": str(docs_dir)} if docs_dir else {}
             cfg = load_config(config_file=str(mkdocs_yml), site_dir=str(out_dir), strict=True, **overrides)
+            if templates is not None:
+                cast(Any, cfg.plugins)["edition/compiled-templates"] = templates
             logger.setLevel(logging.WARNING)
             build(cfg)
     except BuildError:
