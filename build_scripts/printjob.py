@@ -82,8 +82,13 @@ def print_process(enabled: bool, root: Path) -> Iterator[PrintJob | None]:
 
 
 def _serve(conn: Connection, root: Path) -> None:
-    """The print process: warm up, wait for the pages, lay out the PDF, send the seconds or the error."""
+    """The print process: warm up, wait for the pages, lay out the PDF, send the seconds or the error.
+
+    Ctrl-C reaches the whole process group; it is the build's to handle (leaving :func:`print_process`
+    kills this process), so it is ignored here rather than printed as a second traceback.
+    """
     _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .pdf import build_pdf, warm_up
     from .pipeline import record_loaded_libraries
 
