@@ -19,7 +19,7 @@ import signal
 import time
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -45,8 +45,11 @@ class PrintJob:
         child.close()
 
     def submit(self, edition: Edition, pages: tuple[Page, ...], out: Path) -> None:
-        """Start the PDF: ``edition`` and ``pages`` go to the print process, which writes ``out``."""
-        self._conn.send((edition, pages, out))
+        """Start the PDF: ``edition`` and ``pages`` go to the print process, which writes ``out``.
+
+        If the process has already ended, :meth:`result` says so."""
+        with suppress(BrokenPipeError):
+            self._conn.send((edition, pages, out))
 
     def result(self) -> float:
         """The seconds the PDF took; the print process's error, if it had one, is raised here."""
@@ -92,7 +95,8 @@ def _serve(conn: Connection, root: Path) -> None:
     from .pdf import build_pdf, warm_up
     from .pipeline import record_loaded_libraries
 
-    warm_up(root)
+    with suppress(Exception):  # only a head start: build_pdf meets the same problem and reports it
+        warm_up(root)
     try:
         edition, pages, out = conn.recv()
     except EOFError:  # the build ended before its pages existed
