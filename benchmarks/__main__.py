@@ -54,6 +54,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     p.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs per page and preset (median)")
     p.add_argument(
+        "--buildtime-only",
+        action="store_true",
+        help="only the build-time measurement, printed; BENCHMARKS.md is not written (its targets cover every part)",
+    )
+    p.add_argument(
         "--lighthouse-only",
         action="store_true",
         help="only Lighthouse, on the already built site/; replaces that section of BENCHMARKS.md",
@@ -111,10 +116,36 @@ def lighthouse_only(args: argparse.Namespace) -> int:
     return 0
 
 
+def buildtime_only(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="edition-bench-") as name:
+        bt = measure_build(copy_project(Path(name) / "project"), args.runs)
+    text, targets, reasons = report.build_section(bt)
+    log(text)
+    for target, measured, status in targets:
+        log(f"{status.strip('*'):>7}  {target}: {measured}")
+    log("\n".join(reasons))
+    return 0
+
+
+def measure_build(project: Path, runs: int) -> buildtime.BuildTimes:
+    log(f"build time: {runs} runs + 1 warm-up, edition and baselines …")
+    bt = buildtime.measure(project, runs)
+    log(
+        f"  whole build {bt.whole:.3f} s; bare mkdocs {bt.bare_mkdocs:.3f} s; "
+        f"bare WeasyPrint {report._s(bt.bare_weasyprint)} s"
+    )
+    log(f"  whole / (bare mkdocs + bare WeasyPrint) = {bt.whole / bt.baseline:.2f}×")
+    log(f"  whole / minimal peer edition (bare mkdocs + plain PDF with notes) = {bt.whole / bt.peer:.2f}×")
+    log(f"  own stages / whole = {bt.own / bt.whole:.1%}")
+    return bt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.lighthouse_only:
         return lighthouse_only(args)
+    if args.buildtime_only:
+        return buildtime_only(args)
     sizes = [int(s) for s in args.sizes.split(",")]
     pdf_sizes = [int(s) for s in args.pdf_sizes.split(",") if s]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -122,15 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="edition-bench-") as name:
         tmp = Path(name)
         project = copy_project(tmp / "project")
-        log(f"build time: {args.runs} runs + 1 warm-up, edition and baselines …")
-        bt = buildtime.measure(project, args.runs)
-        log(
-            f"  whole build {bt.whole:.3f} s; bare mkdocs {bt.bare_mkdocs:.3f} s; "
-            f"bare WeasyPrint {report._s(bt.bare_weasyprint)} s"
-        )
-        log(f"  whole / (bare mkdocs + bare WeasyPrint) = {bt.whole / bt.baseline:.2f}×")
-        log(f"  whole / minimal peer edition (bare mkdocs + plain PDF with notes) = {bt.whole / bt.peer:.2f}×")
-        log(f"  own stages / whole = {bt.own / bt.whole:.1%}")
+        bt = measure_build(project, args.runs)
         log("reader cost …")
         rc = reader.measure(project / "site", project / "bare-site")
         log(f"  first load gzip: edition {report._sum(rc.edition, True)} B, plain {report._sum(rc.bare, True)} B")

@@ -81,7 +81,6 @@ def time_edition_once(config: Config, pdf: bool) -> dict[str, float]:
     _quiet()
     times = dict(timer.times)
     times["whole build"] = total
-    times["whole build without offline copy"] = total - timer.times.get("offline", 0.0)
     return times
 
 

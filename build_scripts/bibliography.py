@@ -41,6 +41,7 @@ from pybtex.style.template import (
 
 from .datafiles import check_id, read_text
 from .diagnostics import BuildError, Diagnostic, Location
+from .latex import plain
 from .mdtext import escape
 from .typography import smarten
 
@@ -393,7 +394,7 @@ def _parse(where: str, text: str) -> tuple[BibliographyData, list[Diagnostic]]:
 
 def _is_blank(value: str) -> bool:
     """True if a field holds no visible text (``{}``, ``~``, spaces) once its LaTeX is decoded."""
-    return not str(Text.from_latex(value)).strip()
+    return not plain(value).strip()
 
 
 def _persons(entry: Entry) -> list[Person]:

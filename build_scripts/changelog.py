@@ -24,7 +24,6 @@ stage (the "Changes between versions" page, the ¶ tools' links) and the emit st
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 import json
 import re
@@ -33,11 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pybtex.database import BibliographyData, Entry, parse_string
-from pybtex.richtext import Text
 from pybtex.scanner import PybtexError
 
 from .datafiles import SAFE_ID
 from .diagnostics import BuildError, Diagnostic, Location
+from .latex import plain
 from .model import Version
 
 EDITION_JSON = "downloads/edition.json"
@@ -416,18 +415,11 @@ def _reference_records(text: str, version: str, problems: list[Diagnostic]) -> l
 def reference_text(entry: Entry) -> str:
     """A BibTeX entry as lines ``field: text``: type, names, then fields in :data:`REFERENCE_FIELDS` order."""
     lines = [f"type: {entry.type}"]
-    lines += [f"{role}: {' and '.join(_plain(str(p)) for p in people)}" for role, people in entry.persons.items()]
+    lines += [f"{role}: {' and '.join(plain(str(p)) for p in people)}" for role, people in entry.persons.items()]
     fields = {name.lower(): value for name, value in entry.fields.items()}
     names = [f for f in REFERENCE_FIELDS if f in fields] + sorted(set(fields) - set(REFERENCE_FIELDS))
-    lines += [f"{name}: {fields[name] if name in VERBATIM else _plain(fields[name])}" for name in names]
+    lines += [f"{name}: {fields[name] if name in VERBATIM else plain(fields[name])}" for name in names]
     return "\n".join(lines)
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain(latex: str) -> str:
-    """A LaTeX field as plain text (cached: pybtex's LaTeX decoder is slow, and every build reads each field once
-    per version)."""
-    return str(Text.from_latex(latex))
 
 
 # --- comparing -------------------------------------------------------------------------------------

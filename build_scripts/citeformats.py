@@ -26,6 +26,7 @@ from pybtex.richtext import BaseMultipartText, Protected, String, Text
 
 from .bibliography import Bibliography
 from .config import Metadata
+from .latex import is_inert, plain
 
 CSL_TYPES = {"article": "article-journal", "book": "book", "incollection": "chapter", "misc": "article"}
 """BibTeX entry type → CSL type (``misc`` → CSL's generic ``article``, which every CSL 1.0 processor knows)."""
@@ -109,18 +110,13 @@ def check_fields(key: str, entry: Entry) -> None:
         raise UnknownFieldError(f"entry {key}: no CSL/RIS mapping for field(s) {', '.join(unknown)}")
 
 
-def plain(latex: str) -> str:
-    """Decoded LaTeX as plain text: ``Rowman \\& Littlefield`` → ``Rowman & Littlefield``, braces dropped."""
-    return str(Text.from_latex(latex))
-
-
 def nocase_markup(latex: str) -> str:
     """Decoded LaTeX with brace-protected parts as CSL ``<span class="nocase">`` (rich-text titles).
 
     CSL processors recognise only a few tags in these fields (this span among them) and take
     everything else, ``&`` included, as literal text, so nothing else is escaped.
     """
-    return "".join(_nocase_parts(Text.from_latex(latex)))
+    return latex if is_inert(latex) else "".join(_nocase_parts(Text.from_latex(latex)))
 
 
 def _nocase_parts(text: BaseMultipartText | String) -> Iterable[str]:

@@ -126,6 +126,10 @@ class BuildError(Exception):
         self.diagnostics = diagnostics
         super().__init__("\n".join(str(d) for d in diagnostics))
 
+    def __reduce__(self) -> tuple[type[BuildError], tuple[list[Diagnostic]]]:
+        """Pickled as its diagnostics (the print process sends its errors to the build's process)."""
+        return (BuildError, (self.diagnostics,))
+
     @property
     def codes(self) -> set[str]:
         return {d.code for d in self.diagnostics}

@@ -99,20 +99,58 @@ def build_pdf(edition: Edition, pages: tuple[Page, ...], out: Path) -> Path:
     return out
 
 
+#: A few lines in every face and in the note style: what :func:`warm_up` lays out and throws away.
+WARM_UP_HTML = (
+    '<h1>Warm-up</h1><p class="para">Roman <em>italic</em> <strong>bold <em>italic</em></strong> '
+    '<span class="hanzi">文化</span><span class="fn" data-n="1">A note, <em>italic</em>.</span></p>'
+)
+
+
+def warm_up(root: Path) -> None:
+    """Load WeasyPrint, the fonts' character maps and Pango's caches before the edition exists.
+
+    The print process (:mod:`build_scripts.printjob`) runs this while the build's own process runs
+    the text stages, so the PDF stage proper starts with all of it loaded. The layout is thrown
+    away; a missing font file is left for :func:`build_pdf` to report.
+    """
+    faces = font_faces(root)
+    if not all(f.path.is_file() for f in faces):
+        return
+    covered(faces)
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    stylesheets = [
+        CSS(string=face_rules(faces), font_config=fonts),
+        CSS(filename=str(PRINT_DIR / "edition.css"), font_config=fonts),
+    ]
+    with _weasyprint_log():
+        rendered = HTML(string=WARM_UP_HTML, base_url=str(root)).render(stylesheets=stylesheets, font_config=fonts)
+        rendered.write_pdf(pdf_variant=PDF_VARIANT, **PDF_OPTIONS)
+
+
 def render(
     document: PrintDocument, edition: Edition, faces: tuple[FontFace, ...], where: Location
 ) -> tuple[Any, list[str]]:
-    """Lay the document out with every footnote on its call's page; returns the layout and the blocks pushed.
+    """Lay the document out with every footnote on its call's page (:func:`keep_notes`)."""
+    blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
+    return keep_notes(document, typesetter(edition, faces), blocks, where)
+
+
+def keep_notes(
+    document: PrintDocument, lay: Typesetter, blocks: Sequence[str], where: Location
+) -> tuple[Any, list[str]]:
+    """The layout with every footnote on its call's page, and the blocks pushed to get it.
 
     WeasyPrint moves the last footnotes of a page to the next one to fit the first lines of a
     paragraph at the foot of the page; starting that paragraph on the next page instead (a *push*,
     ``break-before: page``) keeps every footnote on its call's page (a note it sometimes drops from a
     crowded page counts the same). With short notes (full reference once, name and year after) the
     first layout normally keeps every note on its page, so the edition is laid out once; otherwise
-    :func:`place_notes` finds the pushes on windows of the document and it is laid out once more.
+    :func:`place_notes` finds the pushes (among ``blocks``) on windows of the document and it is
+    laid out once more.
     """
-    lay = typesetter(edition, faces)
-    blocks = [b.id for b in edition.document.blocks if b.kind != "heading"]
     pushed: list[str] = []
     for _ in range(MAX_LAYOUTS):
         rendered = lay(document.html(), pushed)
@@ -270,16 +308,19 @@ def _weasyprint_log() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+def face_rules(faces: tuple[FontFace, ...]) -> str:
+    """``@font-face`` rules for the known font files."""
+    return "".join(
+        f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.as_uri()}"); '
+        f"font-weight: {f.weight}; font-style: {f.style}; }}\n"
+        for f in faces
+    )
+
+
 def font_css(faces: tuple[FontFace, ...], edition: Edition) -> str:
     """``@font-face`` rules for the known font files, and the running head's short title."""
-    rules = [
-        f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.as_uri()}"); '
-        f"font-weight: {f.weight}; font-style: {f.style}; }}"
-        for f in faces
-    ]
     short = edition.config.metadata.edition.short_title.replace("\\", "\\\\").replace('"', '\\"')
-    rules.append(f'@page {{ @top-right {{ content: "{short}"; }} }}')
-    return "\n".join(rules) + "\n"
+    return face_rules(faces) + f'@page {{ @top-right {{ content: "{short}"; }} }}\n'
 
 
 # --- glyph coverage ----------------------------------------------------------------------------

@@ -8,16 +8,12 @@ before anything is written; the site is built beside ``site/`` and swapped in on
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import hashlib
-import multiprocessing
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,10 +28,12 @@ from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition
 from .emit import emit, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary, load_link_policy
-from .pages import Page, render_pages
-from .releases import Release, archive_reader, assemble, is_older, load_releases
+from .latex import plain
+from .pages import environment, render_pages
+from .printjob import print_process
+from .releases import Release, archive_reader, assemble, forget_archives, is_older, load_releases
 from .repair import load_glyph_table, repair
-from .site import build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
+from .site import CompiledTemplates, add_to_zip, build_site, clear_staging, recover, staging_dirs, swap_in, zip_tree
 from .source import read_source
 from .structure import build_structure
 from .wordcheck import load_wordlist, measure
@@ -122,40 +120,38 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
     """Run every stage under the build lock and swap the finished site into ``config.site_dir``.
 
     Nothing the reader sees changes until everything has succeeded: MkDocs reads a staging copy
-    of ``docs/`` and writes a staging site; the PDF is laid out in a second process while MkDocs
-    runs (the machine has two cores); the site is swapped in, and only then are the generated
-    files of ``docs/`` replaced. A failure at any point leaves ``site/`` and ``docs/`` as they were.
+    of ``docs/`` and writes a staging site; the PDF is laid out in a second process (the machine
+    has two cores), forked first so that it loads WeasyPrint during the text stages and started
+    as soon as the pages exist, while this process emits ``docs/`` and builds the web site and
+    the offline copy; the site is swapped in, and only then are the generated files of ``docs/``
+    replaced. A failure at any point leaves ``site/`` and ``docs/`` as they were, and stops the
+    print process at once.
     """
     t = timer or StageTimer()
+    forget_process_caches()
     with build_lock(config.root):
         for warning in recover(config.site_dir):
             t.report(str(warning))
-        releases = load_releases(config.releases_dir)
-        with t("releases"):
-            earlier = earlier_releases(config, releases)
-        edition = prepare(config, t, earlier)
-        with t("pages"):
-            pages = render_pages(edition)
-        with t("emit"):
-            files = emit(edition, pages)
-            check_docs(config.docs_dir, files)
         work = Staging.beside(config.site_dir)
         try:
             work.clear()
-            stage_docs(config.docs_dir, files, work.docs)
-            with print_process(pdf) as printer:
-                job = printer.submit(build_pdf_timed, edition, pages, work.tmp / PDF_NAME) if printer else None
-                date = config.metadata.edition.date
-                with t("mkdocs"):
-                    build_site(config.mkdocs_yml, work.site, docs_dir=work.docs, date=date)
-                if offline:
-                    with t("offline"):
-                        build_site(config.mkdocs_yml, work.offline, docs_dir=work.docs, offline=True, date=date)
-                if job is not None:
-                    t.record("pdf", job.result())
+            with print_process(pdf, config.root) as printer:
+                releases = load_releases(config.releases_dir)
+                with t("releases"):
+                    earlier = earlier_releases(config, releases)
+                edition = prepare(config, t, earlier)
+                with t("pages"):
+                    pages = render_pages(edition)
+                if printer is not None:
+                    printer.submit(edition, pages, work.tmp / PDF_NAME)
+                with t("emit"):
+                    files = emit(edition, pages)
+                    check_docs(config.docs_dir, files)
+                stage_docs(config.docs_dir, files, work.docs)
+                build_sites(config, work, releases, offline=offline, t=t)
+                if printer is not None:
+                    t.record("pdf", printer.result())
             publish_downloads(work, pdf=pdf, offline=offline)
-            with t("versions"):
-                assemble(work.site, releases, config.metadata.edition.version, config.page_templates / "_versions.html")
             with t("swap"):
                 check_tree(work.site)
                 for warning in swap_in(work.site, config.site_dir):
@@ -165,6 +161,30 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
             work.remove()
         record_loaded_libraries()
     return edition
+
+
+def forget_process_caches() -> None:
+    """Every build starts cold, as ``make build`` (one build a process) does: the page templates, the
+    decoded BibTeX fields and the decompressed releases are cached for the rest of a process (tests
+    render the pages many times), but a benchmark that builds again in the same process must time
+    the same work as the first build."""
+    environment.cache_clear()
+    plain.cache_clear()
+    forget_archives()
+
+
+def build_sites(config: Config, work: Staging, releases: tuple[Release, ...], *, offline: bool, t: StageTimer) -> None:
+    """The MkDocs stages, from the staged ``docs/``: the web site, the offline copy (zipped at once) and
+    the released versions unpacked beside the new site. Both MkDocs builds share compiled templates."""
+    yml, date, templates = config.mkdocs_yml, config.metadata.edition.date, CompiledTemplates()
+    with t("mkdocs"):
+        build_site(yml, work.site, docs_dir=work.docs, date=date, templates=templates)
+    if offline:
+        with t("offline"):
+            build_site(yml, work.offline, docs_dir=work.docs, offline=True, date=date, templates=templates)
+            zip_offline(work)
+    with t("versions"):
+        assemble(work.site, releases, config.metadata.edition.version, config.page_templates / "_versions.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +198,7 @@ class Staging:
     offline: Path
     """The offline variant, zipped into the new site's downloads."""
     tmp: Path
-    """Files being written (the PDF); never inside a tree that is published."""
+    """Files being written (the PDF, the offline zip); never inside a tree that is published."""
 
     @classmethod
     def beside(cls, site_dir: Path) -> Staging:
@@ -280,35 +300,6 @@ def check_tree(site: Path) -> None:
         )
 
 
-@contextmanager
-def print_process(enabled: bool) -> Iterator[ProcessPoolExecutor | None]:
-    """A second process for the PDF (WeasyPrint is CPU-bound and independent of MkDocs)."""
-    if not enabled:
-        yield None
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with_parent) as pool:
-        yield pool
-
-
-def _die_with_parent() -> None:
-    """Linux: the print process is killed with the build, so a killed build leaves no writer behind."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
-def build_pdf_timed(edition: Edition, pages: tuple[Page, ...], out: Path) -> float:
-    from .pdf import build_pdf
-
-    start = time.perf_counter()
-    build_pdf(edition, pages, out)
-    record_loaded_libraries()
-    return time.perf_counter() - start
-
-
 def record_loaded_libraries() -> None:
     """With ``EDITION_LOADED_LIBS=<file>``, append the shared libraries this process has mapped.
 
@@ -326,20 +317,28 @@ def record_loaded_libraries() -> None:
         out.writelines(f"{path}\n" for path in libraries)
 
 
+OFFLINE_ROOT = "edney-2015-edition"
+"""The folder the offline zip unpacks to."""
+
+
+def zip_offline(work: Staging) -> None:
+    """Zip the offline copy into ``work.tmp`` while the PDF is laid out (:func:`publish_downloads` adds it)."""
+    downloads = work.offline / "downloads"
+    for name in (PDF_NAME, OFFLINE_NAME):
+        (downloads / name).unlink(missing_ok=True)  # MkDocs' placeholders
+    zip_tree(work.offline, work.tmp / OFFLINE_NAME, OFFLINE_ROOT)
+
+
 def publish_downloads(work: Staging, *, pdf: bool, offline: bool) -> None:
-    """Put the PDF into both trees and zip the offline tree into the new site's downloads."""
+    """Put the PDF into the new site and into the offline zip, and the zip into the new site's downloads."""
     downloads = work.site / "downloads"
-    for tree in (work.site, work.offline):
-        target = tree / "downloads" / PDF_NAME
-        if not tree.exists():
-            continue
-        if pdf:
-            shutil.copy2(work.tmp / PDF_NAME, target)
-        else:
-            target.unlink(missing_ok=True)
+    if pdf:
+        shutil.copy2(work.tmp / PDF_NAME, downloads / PDF_NAME)
+    else:
+        (downloads / PDF_NAME).unlink(missing_ok=True)
     if offline:
-        (work.offline / "downloads" / OFFLINE_NAME).unlink(missing_ok=True)
-        zip_tree(work.offline, work.tmp / OFFLINE_NAME, "edney-2015-edition")
+        if pdf:
+            add_to_zip(work.tmp / OFFLINE_NAME, work.tmp / PDF_NAME, f"{OFFLINE_ROOT}/downloads/{PDF_NAME}")
         shutil.move(work.tmp / OFFLINE_NAME, downloads / OFFLINE_NAME)
     else:
         (downloads / OFFLINE_NAME).unlink(missing_ok=True)
@@ -354,11 +353,11 @@ def build_offline(config: Config, new: Path) -> None:
     try:
         stage_docs(config.docs_dir, emit_files(config), work.docs)
         build_site(config.mkdocs_yml, work.offline, docs_dir=work.docs, offline=True, date=config.metadata.edition.date)
+        zip_offline(work)
         pdf = new / "downloads" / PDF_NAME
         if pdf.exists():
-            shutil.copy2(pdf, work.offline / "downloads" / PDF_NAME)
-        (work.offline / "downloads" / OFFLINE_NAME).unlink(missing_ok=True)
-        zip_tree(work.offline, new / "downloads" / OFFLINE_NAME, "edney-2015-edition")
+            add_to_zip(work.tmp / OFFLINE_NAME, pdf, f"{OFFLINE_ROOT}/downloads/{PDF_NAME}")
+        shutil.move(work.tmp / OFFLINE_NAME, new / "downloads" / OFFLINE_NAME)
     finally:
         for path in (work.docs, work.offline, work.tmp):
             shutil.rmtree(path, ignore_errors=True)

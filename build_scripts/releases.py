@@ -224,6 +224,11 @@ def read_archive(archive: Path) -> Mapping[str, bytes]:
     return _read_archive(archive.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
+def forget_archives() -> None:
+    """Drop the decompressed archives (:func:`read_archive`'s cache)."""
+    _read_archive.cache_clear()
+
+
 @functools.lru_cache(maxsize=4)
 def _read_archive(archive: Path, mtime_ns: int, size: int) -> Mapping[str, bytes]:
     where = Location(str(archive))

@@ -18,7 +18,9 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
+import jinja2
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
@@ -68,6 +70,31 @@ def clear_staging(path: Path) -> None:
         shutil.rmtree(path)
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The theme's templates as Jinja compiled them, shared by the MkDocs builds of one build.
+
+    The web site and the offline copy render the same templates, and compiling them is a fifth
+    of an MkDocs build: given the same instance, the second :func:`build_site` loads them from
+    here. Jinja keys each entry by the template's file and checks its source's checksum, so an
+    edited template is compiled again. It lives as long as the caller keeps it (one build).
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+    def on_env(self, env: jinja2.Environment, *, config: Any, files: Any) -> jinja2.Environment:
+        """MkDocs' ``on_env`` event (the cache is added to the build's plugins): use this cache."""
+        env.bytecode_cache = self
+        return env
+
+
 class _Collect(logging.Handler):
     """Keeps the text of MkDocs' warnings and errors, which strict mode otherwise only counts."""
 
@@ -98,13 +125,20 @@ def _environment(offline: bool, date: str) -> Iterator[None]:
 
 
 def build_site(
-    mkdocs_yml: Path, out_dir: Path, *, docs_dir: Path | None = None, offline: bool = False, date: str = ""
+    mkdocs_yml: Path,
+    out_dir: Path,
+    *,
+    docs_dir: Path | None = None,
+    offline: bool = False,
+    date: str = "",
+    templates: CompiledTemplates | None = None,
 ) -> None:
     """Run ``mkdocs build --strict`` from ``docs_dir`` (default: mkdocs.yml's) into ``out_dir``.
 
     Warnings fail the build and each is reported with its text. ``date`` (ISO, the edition's
     date) pins MkDocs' build date through ``SOURCE_DATE_EPOCH`` unless the caller set it: the
     sitemap's ``<lastmod>`` and the ``sitemap.xml.gz`` header otherwise take the clock's date.
+    ``templates`` shares compiled theme templates with other builds given the same cache.
     """
     collect = _Collect()
     logger = logging.getLogger("mkdocs")
@@ -114,6 +148,8 @@ def build_site(
         with _environment(offline, date):
             overrides = {"docs_dir": str(docs_dir)} if docs_dir else {}
             cfg = load_config(config_file=str(mkdocs_yml), site_dir=str(out_dir), strict=True, **overrides)
+            if templates is not None:
+                cast(Any, cfg.plugins)["edition/compiled-templates"] = templates
             logger.setLevel(logging.WARNING)
             build(cfg)
     except BuildError:
@@ -129,10 +165,20 @@ def zip_tree(tree: Path, target: Path, prefix: str) -> None:
     """Zip ``tree`` deterministically (sorted names, fixed dates and permissions)."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in tree.rglob("*") if p.is_file()):
-            info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(tree).as_posix()}", date_time=ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, path.read_bytes())
+            _add(zf, path, f"{prefix}/{path.relative_to(tree).as_posix()}")
+
+
+def add_to_zip(target: Path, path: Path, name: str) -> None:
+    """Append ``path`` to the zip ``target`` as ``name``, with the same fixed date and permissions."""
+    with zipfile.ZipFile(target, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        _add(zf, path, name)
+
+
+def _add(zf: zipfile.ZipFile, path: Path, name: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, path.read_bytes())
 
 
 def swap_in(new: Path, site_dir: Path) -> list[Diagnostic]:

@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from build_scripts.config import ROOT, load_config
-from build_scripts.diagnostics import BuildError
+from build_scripts.diagnostics import BuildError, Diagnostic, Location
 from build_scripts.pipeline import PDF_NAME, StageTimer, Staging, build
 from build_scripts.serving import serve as serve_site
 from build_scripts.site import old_trees, recover, staging_dirs
@@ -347,3 +347,43 @@ def test_a_build_that_fails_late_leaves_docs_as_it_was(project: Path) -> None:
     assert any("gone.md" in d.message for d in raised.value.diagnostics), "MkDocs' warning text is reported"
     assert tree_hash(project / "docs") == docs and tree_hash(project / "site") == site
     assert not [p for p in Staging.beside(project / "site").all() if p.exists()]
+
+
+def test_a_failing_build_stops_the_print_process_instead_of_waiting_for_the_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MkDocs fails while the PDF is being laid out: the build reports the failure without the PDF.
+
+    The print process is forked from this test's process, so it runs the stand-ins set here: its
+    "PDF" records its pid, then would take five minutes to finish and leave a mark. MkDocs' stand-in
+    fails once that PDF has begun. The build must raise MkDocs' error with the print process killed
+    and reaped and the PDF never finished (had it waited, the mark would be there).
+    """
+    import build_scripts.pdf as pdf_module
+    import build_scripts.pipeline as pipeline
+
+    if not HAS_PDF:
+        pytest.skip("build_scripts/pdf.py has not landed: no print process")
+    project = copy_project(tmp_path / "project")
+    started, finished = tmp_path / "pdf-started", tmp_path / "pdf-finished"
+
+    def slow_pdf(*_args: Any) -> None:
+        started.write_text(str(os.getpid()), encoding="utf-8")
+        time.sleep(300)
+        finished.touch()
+
+    def failing_mkdocs(*_args: Any, **_kwargs: Any) -> None:
+        while not started.exists():
+            time.sleep(0.01)
+        raise BuildError([Diagnostic("E-SITE-BUILD", Location("mkdocs.yml"), "injected by the test")])
+
+    monkeypatch.setattr(pdf_module, "warm_up", lambda _root: None)
+    monkeypatch.setattr(pdf_module, "build_pdf", slow_pdf)
+    monkeypatch.setattr(pipeline, "build_site", failing_mkdocs)
+    with pytest.raises(BuildError) as raised:
+        build(load_config(project), pdf=True, offline=True, timer=_quiet())
+    assert raised.value.codes == {"E-SITE-BUILD"}
+    pid = int(started.read_text(encoding="utf-8"))
+    assert not Path(f"/proc/{pid}").exists(), "the print process outlived the failed build"
+    assert not finished.exists()
+    assert not (project / "site").exists() and not [p for p in Staging.beside(project / "site").all() if p.exists()]

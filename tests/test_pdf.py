@@ -10,7 +10,11 @@ a test.
 from __future__ import annotations
 
 import html
+import io
+import itertools
 import re
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,12 +25,14 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import Destination, IndirectObject
 
-from build_scripts.diagnostics import BuildError
+from build_scripts import pdf as pdf_stage
+from build_scripts.diagnostics import BuildError, Location
 from build_scripts.edition import Edition
 from build_scripts.mdtext import is_glyph_range
 from build_scripts.pages import Page
-from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, uncovered_characters
+from build_scripts.pdf import build_pdf, font_faces, print_html, toc_entries, typesetter, uncovered_characters
 from build_scripts.pipeline import PDF_NAME
+from build_scripts.printmd import PrintSection
 
 pytestmark = pytest.mark.slow
 
@@ -306,3 +312,163 @@ def test_qpdf_finds_no_structural_error(pdf: Built) -> None:
     result = subprocess.run(["qpdf", "--check", str(pdf.path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No syntax or stream encoding errors found" in result.stdout
+
+
+# --- short pages ---------------------------------------------------------------------------------
+
+MM = 72 / 25.4
+TEXT_TOP, TEXT_FOOT = 24 * MM, 297 * MM - 26 * MM
+"""The text block's top and foot in PDF points from the page's top (``@page`` margins in edition.css)."""
+MEASURE = (210 - 46 - 38) * MM
+NOTE_GAP = 4 * MM
+"""``@footnote { margin-top }``: the space the reading text leaves above the notes' rule."""
+HEADING_SIZE = 11
+"""h1 is set at 15 pt and h2 at 11 pt; a glossary term (9 pt) is an entry, not a heading."""
+
+
+@dataclass(frozen=True)
+class Line:
+    bottom: float
+    size: float
+    chars: list[dict[str, Any]]
+
+
+def text_lines(chars: Sequence[dict[str, Any]]) -> list[Line]:
+    """Characters grouped into lines, top to bottom: a line is a run of characters whose bottoms lie
+    within 2.5 pt (a raised note call is a line of its own, above the text it belongs to)."""
+    groups: list[list[dict[str, Any]]] = []
+    for char in sorted(chars, key=lambda c: c["bottom"]):
+        if groups and char["bottom"] - groups[-1][0]["bottom"] <= 2.5:
+            groups[-1].append(char)
+        else:
+            groups.append([char])
+    return [Line(max(c["bottom"] for c in g), statistics.mode(round(c["size"], 1) for c in g), g) for g in groups]
+
+
+def note_area_top(page: Any) -> float | None:
+    """Where the page's notes begin: the top of the footnote area (its rule), which spans the measure
+    and stands on the foot of the text block; None on a page without notes."""
+    tops = [
+        r["top"]
+        for r in page.rects
+        if r["x1"] - r["x0"] >= 0.95 * MEASURE and abs(r["bottom"] - TEXT_FOOT) < 1 and r["height"] > 1
+    ]
+    return min(tops, default=None)
+
+
+def block_lines(page: Any) -> tuple[list[Line], float]:
+    """The lines of the page's text above its notes (no running head, folio or note), and how far down
+    they could reach: the foot of the text block, or the notes' rule less the space above it."""
+    area = note_area_top(page)
+    foot = TEXT_FOOT if area is None else area - NOTE_GAP
+    chars = [
+        c
+        for c in page.chars
+        if c["top"] >= TEXT_TOP - 4 and c["bottom"] <= TEXT_FOOT + 1 and (area is None or c["bottom"] < area)
+    ]
+    return text_lines(chars), foot
+
+
+def line_pitch(lines: list[Line], size: float) -> float:
+    """The distance from one line to the next in the page's text of this size (median within paragraphs)."""
+    bottoms = [line.bottom for line in lines if line.size == size]
+    steps = [b - a for a, b in itertools.pairwise(bottoms) if 0 < b - a < 1.7 * size]
+    return statistics.median(steps) if steps else 1.42 * size
+
+
+def starts_with_heading(page: Any) -> bool:
+    lines, _ = block_lines(page)
+    first = [c for c in lines[0].chars if c["text"].strip()] if lines else []
+    return bool(first) and all("Sans-Bold" in c["fontname"] and c["size"] >= HEADING_SIZE - 0.1 for c in first)
+
+
+def short_pages(pages: Sequence[Any]) -> list[str]:
+    """Pages whose text stops two lines or more above where it could reach, though the next page does
+    not start with a heading (the end of a page or section is one: the next begins with its h1).
+
+    Less than two lines is a full page: the keep rules (orphans and widows, a footnote kept on its
+    call's page) can always move one line on.
+    """
+    found = []
+    for n, page in enumerate(pages[:-1]):
+        lines, foot = block_lines(page)
+        if not lines or starts_with_heading(pages[n + 1]):
+            continue
+        last = lines[-1]
+        pitch = line_pitch(lines, last.size)
+        if foot - last.bottom >= 2 * pitch:
+            found.append(f"p. {n + 1} stops {(foot - last.bottom) / pitch:.1f} lines short")
+    return found
+
+
+def test_no_page_ends_short_except_before_a_heading(pdf: Built) -> None:
+    """Issue 12: "No short pages except before a heading"; the reading text, the notes and every entry
+    list fill their pages (References p. 24 and Glossary p. 29 once stopped two lines short)."""
+    assert short_pages(pdf.plumber.pages) == []
+
+
+def test_the_short_page_check_finds_a_short_page(edition: Edition, config: Any) -> None:
+    """The check itself, on a small document laid out with the edition's stylesheet: a paragraph kept
+    in one piece (``break-inside: avoid``) leaves its page short; when it may break, no page is."""
+    lay = typesetter(edition, font_faces(config.root))
+    filler = " ".join(f"word{n}" for n in range(300))  # about 30 lines of a page's 48
+
+    def layout(rule: str) -> list[str]:
+        kept = f'<p class="para" style="{rule}">{filler}</p>'  # does not fit under the first
+        document = f'<html><body><section><p class="para">{filler}</p>{kept}{kept}</section></body></html>'
+        with pdfplumber.open(io.BytesIO(lay(document, []).write_pdf())) as pdf:
+            return short_pages(pdf.pages)
+
+    assert layout("break-inside: avoid") != []
+    assert layout("") == []
+
+
+# --- notes placed window by window ---------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def notes_document(pages: tuple[Page, ...]) -> pdf_stage.PrintDocument:
+    """The print document of ``fixtures/pdf-notes-window.html``: one chapter section of its paragraphs."""
+    lines = (FIXTURES / "pdf-notes-window.html").read_text(encoding="utf-8").splitlines()
+    elements = tuple(line for line in lines if line.startswith("<p "))
+    chapter = next(p for p in pages if p.kind == "chapter")
+    openers = tuple((m.group(1) if (m := pdf_stage.OPENER.match(e)) else None) for e in elements)
+    return pdf_stage.PrintDocument(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"></head>\n<body>\n',
+        "",
+        (PrintSection(chapter, '<section class="page chapter">', elements),),
+        tuple((0, n) for n in range(len(elements))),
+        openers,
+    )
+
+
+def test_notes_are_kept_on_their_call_s_page_window_by_window(
+    edition: Edition, pages: tuple[Page, ...], config: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PDF stage's window path (``pdf.place_notes``), which the edition's short notes never need.
+
+    Eight paragraphs crowded with long notes: laid out as they are, notes leave their call's page, so
+    paragraphs must be pushed to a new page, and each push is found on windows of the document (two
+    elements each here, so that three pages are checked window by window as a long edition is). At the
+    end every note is on the page of its call.
+    """
+    monkeypatch.setattr(pdf_stage, "WINDOW_ELEMENTS", 2)
+    document = notes_document(pages)
+    lay = typesetter(edition, font_faces(config.root))
+    laid: list[tuple[bool, int]] = []
+
+    def spy(html: str, pushed: Sequence[str]) -> Any:
+        laid.append((html == document.html(), len(pushed)))
+        return lay(html, pushed)
+
+    blocks = [ident for ident in document.openers if ident]
+    rendered, pushed = pdf_stage.keep_notes(document, spy, blocks, Location("pdf-notes-window.html"))
+    assert len(pushed) >= 2, "the notes should need more than one push"
+    assert [whole for whole, _ in laid].count(False) >= 2, "the pushes should be found on windows"
+    placed = pdf_stage.Placement(rendered)
+    calls = [name[len("fnref-") :] for name in placed.first if name.startswith("fnref-")]
+    assert len(calls) == document.html().count('class="fn"') > 0
+    assert {n: placed.last[f"fn-{n}"] for n in calls} == {n: placed.last[f"fnref-{n}"] for n in calls}
+    first = pdf_stage.Placement(lay(document.html(), []))
+    assert any(first.last.get(f"fn-{n}") != first.last[f"fnref-{n}"] for n in calls), "without pushes a note strays"

@@ -5,7 +5,8 @@ Known sources of difference and how the build removes them:
 * ``sitemap.xml`` ``<lastmod>`` and the ``sitemap.xml.gz`` header mtime come from MkDocs' build
   date, i.e. the clock, unless ``SOURCE_DATE_EPOCH`` is set; the site stage pins it to the
   edition's date (``editorial/metadata.yaml``) when the caller has not set it;
-* the offline zip has sorted members, fixed dates and permissions (``site.zip_tree``);
+* the offline zip has sorted members (the PDF, laid out meanwhile, appended last), fixed dates and
+  permissions (``site.zip_tree``, ``site.add_to_zip``);
 * the PDF's dates are the edition's date and its identifier a hash of its content (``pdf.py``).
 
 The builds run as subprocesses without ``SOURCE_DATE_EPOCH`` in the environment, as ``make build``
