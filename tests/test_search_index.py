@@ -235,7 +235,7 @@ def test_every_note_is_one_document_at_its_call(built_site: Path, index: dict[st
     notes = 0
     for chapter in edition.document.chapters:
         html_text = (built_site / chapter.slug / "index.html").read_text(encoding="utf-8")
-        for number in re.findall(r'<li id="fn:(\d+)">', html_text):
+        for number in re.findall(r'<li id="fn:(\d+)"', html_text):
             location = f"{chapter.slug}/#fnref:{number}"
             [doc] = [d for d in index["docs"] if d["location"] == location]
             assert doc["title"] == f"Note {number}"
