@@ -182,6 +182,77 @@ def test_paragraph_anchor_scrolls_to_and_highlights_the_paragraph(
     assert other != TARGET_BACKGROUND
 
 
+# --- the apparatus on a phone: cited record links land on the record ----------------------------
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(**PHONE)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def shown_records(edition: Edition) -> list[str]:
+    """Ids of the records the Apparatus shows as rows (joins with a space are listed, not tabled)."""
+    return [
+        i.id
+        for i in edition.document.interventions
+        if i.kind not in ("join-line", "join-page") or i.rule.startswith("decision:")
+    ]
+
+
+def apparatus_records(edition: Edition) -> dict[str, str]:
+    """Records in every position that matters: the first section (laid out at load), the [sic] of a
+    chapter's text, and records deep in the page, whose cards are skipped (content-visibility)
+    until the reader reaches them."""
+    ids = shown_records(edition)
+    sic = next(i.id for i in edition.document.interventions if i.kind == "sic")
+    return {"first": ids[0], "sic in a chapter": sic, "middle": ids[len(ids) // 2], "last": ids[-1]}
+
+
+def assert_record_in_view(tab: Any, record: str) -> None:
+    """The record's row is on screen below Material's sticky header, marked as the target, and stays put."""
+    tab.wait_for_load_state("networkidle")
+    row = tab.locator(f"tr#{record}")
+    assert row.locator("td").first.inner_text() == record
+    header = tab.locator(".md-header").bounding_box()
+    height = tab.viewport_size["height"]
+    box = row.bounding_box()
+    assert header["y"] + header["height"] <= box["y"] < height, (box, header)
+    assert row.evaluate("tr => getComputedStyle(tr).backgroundColor") == TARGET_BACKGROUND
+    tab.wait_for_timeout(1000)  # cards above it that get drawn late must not push it away
+    assert row.bounding_box()["y"] == box["y"]
+
+
+@pytest.mark.parametrize("position", ["first", "sic in a chapter", "middle", "last"])
+def test_apparatus_record_link_lands_on_the_record_on_a_phone(
+    phone: Any, site_server: str, edition: Edition, position: str
+) -> None:
+    record = apparatus_records(edition)[position]
+    phone.goto(f"{site_server}apparatus/#{record}")
+    if position != "first":  # the case this guards: the card was skipped until the jump
+        assert phone.locator(f"tr#{record}").evaluate("tr => getComputedStyle(tr).contentVisibility") == "auto"
+    assert_record_in_view(phone, record)
+
+
+def test_apparatus_link_from_another_page_lands_on_the_record_on_a_phone(
+    phone: Any, site_server: str, edition: Edition
+) -> None:
+    """The Changes page links a changed record (apparatus/#<id>): following it on a phone lands on it."""
+    phone.goto(site_server + "changes/")
+    link = phone.locator("article a[href*='apparatus/#']").first
+    record = str(link.get_attribute("href")).split("#", 1)[1]
+    assert record in shown_records(edition)
+    link.scroll_into_view_if_needed()
+    link.click()
+    phone.wait_for_url(f"**/apparatus/#{record}")
+    assert_record_in_view(phone, record)
+
+
 # --- citing ----------------------------------------------------------------------------------
 
 
