@@ -1,7 +1,7 @@
 """Browser fixtures shared by the browser tests: Debian's Chromium through Playwright, the real
 built site served on a loopback port, and the real offline zip unpacked into a temporary folder.
 
-Loaded by the browser test modules as a plugin (``pytest_plugins = ["browsing"]``); the server and the browser
+Loaded as a plugin by conftest.py (``pytest_plugins = ["browsing"]``); the server and the browser
 are started by the first test that needs them and stopped when the session ends.
 """
 

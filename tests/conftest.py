@@ -21,6 +21,10 @@ from build_scripts.pipeline import prepare
 
 ARTIFACTS = ROOT / "test-artifacts"
 
+#: The browser, the served site and the offline copy (tests/browsing.py), for every module that drives Chromium.
+#: Registered here, before any test module imports a helper from it (which would stop pytest rewriting it).
+pytest_plugins = ["browsing"]
+
 #: Test modules that share an expensive per-worker fixture run on one pytest-xdist worker, so it is made
 #: once: "site" shares the browser and the served site, "build" the second build that reproducibility
 #: needs. Both read the run's one real build (``full_build``), which either worker makes and both share

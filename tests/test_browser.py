@@ -22,7 +22,6 @@ from build_scripts.config import Config, load_config
 from build_scripts.edition import Edition
 from build_scripts.urls import page_path, page_slugs
 
-pytest_plugins = ["browsing"]  # the browser, site_server and offline_copy fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUGS = page_slugs(load_config())

@@ -25,7 +25,6 @@ from pybtex.database import parse_string
 from build_scripts.config import Config
 from build_scripts.edition import Edition
 
-pytest_plugins = ["browsing"]  # the browser and site_server fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "cite-selection.yaml").read_text(encoding="utf-8"))

@@ -18,7 +18,6 @@ from fontTools.ttLib import TTFont
 from build_scripts.config import ROOT
 from build_scripts.edition import Edition
 
-pytest_plugins = ["browsing"]  # the browser and site_server fixtures
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FONT = ROOT / "docs" / "assets" / "fonts" / "NotoSansSC-edition.woff2"

@@ -27,8 +27,6 @@ from build_scripts.diagnostics import BuildError
 from build_scripts.edition import Edition
 from build_scripts.searchindex import UnitParser, load_settings
 
-pytest_plugins = ["browsing"]
-
 NOTE_TITLE = "Note {number}"
 TAG = re.compile(r"<[^>]+>")
 

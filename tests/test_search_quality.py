@@ -16,7 +16,6 @@ from build_scripts.config import load_config
 from build_scripts.edition import Edition
 from build_scripts.pipeline import prepare
 
-pytest_plugins = ["browsing"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TABLE = yaml.safe_load((Path(__file__).parent / "fixtures" / "search-quality.yaml").read_text(encoding="utf-8"))
