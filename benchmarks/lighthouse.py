@@ -37,7 +37,9 @@ PAGE_TYPES = (
     ("References", "references/"),
     ("Glossary", "glossary/"),
     ("About", "about/"),
+    ("Textual notes", "textual-notes/"),
     ("Apparatus", "apparatus/"),
+    ("Changes", "changes/"),
     ("Downloads", "downloads/"),
 )
 
