@@ -46,7 +46,7 @@ GROUPS = {
 }
 #: The units handed out first, longest first, so that neither worker starts a long one near the end
 #: (the rest, many short modules, even out the two workers' loads).
-FIRST = ("test_atomic", "site", "build", "test_escaping", "test_bad_inputs")
+FIRST = ("test_atomic", "site", "test_bad_inputs", "build", "test_escaping")
 
 
 class GroupScheduling(LoadScopeScheduling):
