@@ -104,16 +104,21 @@ def _after_stage(stage: str) -> Callable[[Path, list[str]], bool]:
     return lambda _project, lines: any(line.split()[:1] == [stage] for line in lines)
 
 
-def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: signal.Signals) -> tuple[int, list[str]]:
-    """Start a build, wait until ``ready`` says the target stage is running, send ``sig``."""
-    proc = subprocess.Popen(
+def start_build(project: Path, *, stderr: int) -> subprocess.Popen[str]:
+    """``python -m build_scripts`` in ``project``, running in the background; its output as text on a pipe."""
+    return subprocess.Popen(
         [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
         cwd=project,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
         env=_env(),
     )
+
+
+def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: signal.Signals) -> tuple[int, list[str]]:
+    """Start a build, wait until ``ready`` says the target stage is running, send ``sig``."""
+    proc = start_build(project, stderr=subprocess.DEVNULL)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
@@ -219,14 +224,7 @@ def test_builds_killed_in_each_stage_one_after_another_leave_the_site_intact(pro
 
 def build_with_a_second_build_started(project: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
     """A full build, and a second one started once the first holds the lock (it writes its pid there)."""
-    first = subprocess.Popen(
-        [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
+    first = start_build(project, stderr=subprocess.PIPE)
     lock, deadline = project / ".build.lock", time.monotonic() + 60
     while not lock.exists() or lock.read_text(encoding="utf-8").strip() != str(first.pid):
         if first.poll() is not None or time.monotonic() > deadline:
