@@ -53,6 +53,7 @@ IGNORE = shutil.ignore_patterns(
     "*_cache",
     "__pycache__",
     "tests",
+    "node",  # benchmarks/node: Lighthouse's npm packages (make bench), 110 MB no build reads
 )
 
 
