@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import jinja2
+import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
@@ -156,9 +157,25 @@ def build_site(
         raise
     except (MkDocsException, SystemExit, OSError) as exc:
         found = [Diagnostic("E-SITE-BUILD", where, " ".join(m.split())) for m in collect.messages]
-        raise BuildError([*found, Diagnostic("E-SITE-BUILD", where, str(exc) or repr(exc))]) from None
+        at = _yaml_mark(exc, mkdocs_yml) or where
+        raise BuildError([*found, Diagnostic("E-SITE-BUILD", at, str(exc) or repr(exc))]) from None
     finally:
         logger.removeHandler(collect)
+
+
+def _yaml_mark(exc: BaseException, mkdocs_yml: Path) -> Location | None:
+    """Where in mkdocs.yml the YAML parser stopped, if a YAML error lies behind MkDocs' ``exc``.
+
+    MkDocs reports an unparsable configuration as a ConfigurationError whose text quotes the
+    parser's position; the YAML error it wraps carries that position as a 0-based mark.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, yaml.MarkedYAMLError) and seen.problem_mark is not None:
+            mark = seen.problem_mark
+            return Location(str(mkdocs_yml), mark.line + 1, mark.column + 1)
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def zip_tree(tree: Path, target: Path, prefix: str) -> None:

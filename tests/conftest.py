@@ -44,9 +44,11 @@ GROUPS = {
     "test_fresh_machine": "build",
     "test_versions": "build",
 }
-#: The units handed out first, longest first, so that neither worker starts a long one near the end
-#: (the rest, many short modules, even out the two workers' loads).
-FIRST = ("test_atomic", "site", "test_bad_inputs", "build", "test_escaping")
+#: The units handed out first, so that neither worker starts a long one near the end (the rest, many
+#: short modules, even out the two workers' loads). xdist gives each worker one unit, then a second:
+#: one worker runs the bad-input catalogue, which needs no complete build, while the other makes the
+#: run's one real build for the atomicity tests; the browser group, which reads that build, comes next.
+FIRST = ("test_bad_inputs", "test_atomic", "site", "build", "test_escaping")
 
 
 class GroupScheduling(LoadScopeScheduling):

@@ -192,15 +192,19 @@ def assert_recovered(project: Path, again: subprocess.CompletedProcess[str]) -> 
     assert not [p for p in (*Staging.beside(site).all(), old) if p.exists()]
 
 
-def test_a_build_killed_in_mkdocs_leaves_the_site_and_a_full_rebuild_publishes_the_same_bytes(
+def test_builds_killed_in_each_stage_leave_the_site_servable_and_a_full_rebuild_publishes_the_same_bytes(
     project: Path, serve: Callable[[Path], str]
 ) -> None:
-    """SIGKILL while MkDocs writes: site/ keeps its bytes and is served with no broken link; the full
-    rebuild that follows publishes the same (reproducible) bytes, while a second build started
-    meanwhile stops at once with E-BUILD-LOCKED."""
+    """SIGTERM in MkDocs, then SIGKILL in the PDF stage, then SIGKILL in the offline stage, each build
+    starting on what the last one left: site/ keeps its bytes every time, and is then served with no
+    broken link. The full rebuild that follows publishes the same (reproducible) bytes and leaves no
+    staging folder, while a second build started meanwhile stops at once with E-BUILD-LOCKED."""
     site = project / "site"
     before = tree_hash(site)
-    assert_killed_cleanly(project, "mkdocs", signal.SIGKILL, before)
+    for stage, sig in (("mkdocs", signal.SIGTERM), ("pdf", signal.SIGKILL), ("offline", signal.SIGKILL)):
+        if stage == "pdf" and not HAS_PDF:
+            continue
+        assert_killed_cleanly(project, stage, sig, before)
     assert_servable(site, serve)
     again, second = build_with_a_second_build_started(project)
     assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
@@ -209,18 +213,6 @@ def test_a_build_killed_in_mkdocs_leaves_the_site_and_a_full_rebuild_publishes_t
     assert not [p for p in site.rglob("*") if p.suffix == ".tmp"], "a partial file was published"
     assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF, "no complete PDF"
     assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
-
-
-def test_builds_killed_in_each_stage_one_after_another_leave_the_site_intact(project: Path) -> None:
-    """SIGTERM in MkDocs, then SIGKILL in the PDF stage, then SIGKILL in the offline stage, each build
-    starting on what the last one left: site/ keeps its bytes every time (the first case serves such
-    a site), and one quick text-and-site build then recovers and publishes."""
-    before = tree_hash(project / "site")
-    for stage, sig in (("mkdocs", signal.SIGTERM), ("pdf", signal.SIGKILL), ("offline", signal.SIGKILL)):
-        if stage == "pdf" and not HAS_PDF:
-            continue
-        assert_killed_cleanly(project, stage, sig, before)
-    assert_recovered(project, run_build(project, "--no-pdf", "--no-offline"))
 
 
 def build_with_a_second_build_started(project: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
@@ -258,19 +250,6 @@ def test_recover_drops_the_old_tree_after_a_completed_swap(tmp_path: Path) -> No
     assert (site / "index.html").read_text() == "new" and not old.exists()
 
 
-def test_a_failed_build_publishes_nothing(project: Path) -> None:
-    site = project / "site"
-    before = tree_hash(site)
-    (project / "mkdocs.yml").write_text(
-        (project / "mkdocs.yml").read_text(encoding="utf-8") + "\nnot_a_setting: [\n", encoding="utf-8"
-    )
-    done = run_build(project)
-    assert done.returncode == 1
-    assert "E-SITE-BUILD" in done.stderr or "Error" in done.stderr
-    assert tree_hash(site) == before
-    assert not staging_dirs(site)[0].exists()
-
-
 # --- swap failures, docs staging and two builds at once (in-process where a fault is injected) ------
 
 
@@ -278,36 +257,36 @@ def _quiet() -> StageTimer:
     return StageTimer(report=lambda _: None)
 
 
-def test_a_failed_swap_keeps_the_previous_site_and_the_next_build_works(
+def test_a_failed_swap_keeps_the_site_and_an_undeletable_old_site_is_cleaned_by_the_next_build(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Three in-process builds in a row, each on what the last one left.
+
+    1. The swap is refused (``.site-new`` cannot be renamed): E-SITE-SWAP, and the previous site
+       stays complete and published, with no old tree or staging folder left.
+    2. The swap works but the old tree cannot be deleted: a W-SITE-CLEANUP warning, the new site
+       is published and the old tree stays beside it.
+    3. A normal build removes that old tree.
+    """
+    import build_scripts.site as site_module
+
     site = project / "site"
     before = tree_hash(site)
-    real = Path.rename
+    config = load_config(project)
+    real_rename, real_rmtree = Path.rename, shutil.rmtree
 
     def refuse(self: Path, target: Any) -> Any:
         if self.name == ".site-new":
             raise PermissionError(errno.EACCES, "refused by the test", str(self))
-        return real(self, target)
+        return real_rename(self, target)
 
     monkeypatch.setattr(Path, "rename", refuse)
-    config = load_config(project)
     with pytest.raises(BuildError) as raised:
         build(config, pdf=False, offline=False, timer=_quiet())
     assert raised.value.codes == {"E-SITE-SWAP"}
     assert tree_hash(site) == before, "the previous site must stay complete and published"
     assert not old_trees(site) and not staging_dirs(site)[0].exists()
     monkeypatch.undo()
-    build(config, pdf=False, offline=False, timer=_quiet())
-    assert (site / "index.html").is_file() and not old_trees(site)
-
-
-def test_an_undeletable_old_site_is_a_warning_and_the_next_build_cleans_it(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import build_scripts.site as site_module
-
-    real = shutil.rmtree
 
     def stubborn(path: Any, *args: Any, **kwargs: Any) -> None:
         if Path(path).name.startswith(".site-old"):
@@ -315,18 +294,16 @@ def test_an_undeletable_old_site_is_a_warning_and_the_next_build_cleans_it(
                 os.unlink, str(Path(path) / "index.html"), (PermissionError, PermissionError(1, "no"), None)
             )
             return
-        real(path, *args, **kwargs)
+        real_rmtree(path, *args, **kwargs)
 
     monkeypatch.setattr(site_module.shutil, "rmtree", stubborn)
     reports: list[str] = []
-    config = load_config(project)
     build(config, pdf=False, offline=False, timer=StageTimer(report=reports.append))
     assert [r for r in reports if r.startswith("W-SITE-CLEANUP")], reports
-    site = project / "site"
     assert (site / "index.html").is_file() and len(old_trees(site)) == 1
     monkeypatch.undo()
     build(config, pdf=False, offline=False, timer=_quiet())
-    assert not old_trees(site)
+    assert (site / "index.html").is_file() and not old_trees(site)
 
 
 def test_a_build_that_fails_late_leaves_docs_as_it_was(project: Path) -> None:
