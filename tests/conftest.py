@@ -26,19 +26,20 @@ ARTIFACTS = ROOT / "test-artifacts"
 pytest_plugins = ["browsing"]
 
 #: Test modules that share an expensive per-worker fixture run on one pytest-xdist worker, so it is made
-#: once: "site" shares the browser and the served site, "build" the second build that reproducibility
-#: needs. Both read the run's one real build (``full_build``), which either worker makes and both share
-#: (test_atomic copies it). Every other module is one unit of work.
+#: once: "site" and "site-tools" each share a browser and a served site (two groups, so that the two
+#: workers can share the browser tests' load), "build" the second build that reproducibility needs. All
+#: read the run's one real build (``full_build``), which either worker makes and both share (test_atomic
+#: copies it). Every other module is one unit of work.
 GROUPS = {
     "test_browser": "site",
-    "test_cite_selection": "site",
-    "test_glossary_render": "site",
-    "test_links": "site",
-    "test_search_quality": "site",
-    "test_search_index": "site",
-    "test_site": "site",
-    "test_urls": "site",
-    "test_zotero": "site",
+    "test_cite_selection": "site-tools",
+    "test_glossary_render": "site-tools",
+    "test_links": "site-tools",
+    "test_search_quality": "site-tools",
+    "test_search_index": "site-tools",
+    "test_site": "site-tools",
+    "test_urls": "site-tools",
+    "test_zotero": "site-tools",
     "test_pdf": "build",
     "test_reproducible": "build",
     "test_fresh_machine": "build",
@@ -48,7 +49,7 @@ GROUPS = {
 #: short modules, even out the two workers' loads). xdist gives each worker one unit, then a second:
 #: one worker runs the bad-input catalogue, which needs no complete build, while the other makes the
 #: run's one real build for the atomicity tests; the browser group, which reads that build, comes next.
-FIRST = ("test_bad_inputs", "test_atomic", "site", "build", "test_escaping")
+FIRST = ("test_bad_inputs", "test_atomic", "site", "build", "test_escaping", "site-tools")
 
 
 class GroupScheduling(LoadScopeScheduling):
