@@ -36,8 +36,9 @@ METHOD = """\
   its own sizes (`--pdf-sizes`), each in a fresh subprocess that first runs its baseline, bare
   WeasyPrint on the same N× print HTML; its table gives CPU time and the ratio to that baseline.
 - **Lighthouse** (`benchmarks/lighthouse.py`): Lighthouse 12.2.3 from `benchmarks/node` (`npm ci`) in
-  Debian's Chromium, mobile and desktop presets, one page of each type, median of 3 runs; left out
-  (with a note) when Node or Chromium is missing. `python -m benchmarks --lighthouse-only` re-measures
+  Debian's Chromium, mobile and desktop presets, one page of each type, median of 5 runs (as
+  Lighthouse's variability guide advises) with the lowest and highest; left out (with a note) when
+  Node or Chromium is missing. `python -m benchmarks --lighthouse-only` re-measures
   just this on the built `site/`.
 - **Reader cost** (`benchmarks/reader.py`): the chapter's HTML and every resource it makes the
   browser fetch on load, from the built files, raw and gzip; the plain Material site is the bare
@@ -52,7 +53,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scaling-runs", type=int, default=3, help="runs per scaling size up to 10×")
     p.add_argument("--pdf-sizes", default="1,2,5,10", help="scaling factors at which the PDF stage is also timed")
     p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
-    p.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs per page and preset (median)")
+    p.add_argument("--lighthouse-runs", type=int, default=5, help="Lighthouse runs per page and preset (median)")
     p.add_argument(
         "--buildtime-only",
         action="store_true",

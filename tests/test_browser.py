@@ -231,13 +231,18 @@ def assert_record_in_view(tab: Any, record: str) -> None:
     tab.wait_for_load_state("networkidle")
     row = tab.locator(f"tr#{record}")
     assert row.locator("td").first.inner_text() == record
+    assert_target_in_view(tab, row, TARGET_BACKGROUND)
+
+
+def assert_target_in_view(tab: Any, target: Any, background: str) -> None:
+    """``target`` is on screen below Material's sticky header, in its :target background, and stays put."""
     header = tab.locator(".md-header").bounding_box()
     height = tab.viewport_size["height"]
-    box = row.bounding_box()
+    box = target.bounding_box()
     assert header["y"] + header["height"] <= box["y"] < height, (box, header)
-    assert row.evaluate("tr => getComputedStyle(tr).backgroundColor") == TARGET_BACKGROUND
-    tab.wait_for_timeout(1000)  # cards above it that get drawn late must not push it away
-    assert row.bounding_box()["y"] == box["y"]
+    assert target.evaluate("e => getComputedStyle(e).backgroundColor") == background
+    tab.wait_for_timeout(1000)  # entries above it that get drawn late must not push it away
+    assert target.bounding_box()["y"] == box["y"]
 
 
 @pytest.mark.parametrize("position", ["first", "sic in a chapter", "middle", "last"])
@@ -263,6 +268,24 @@ def test_apparatus_link_from_another_page_lands_on_the_record_on_a_phone(
     link.click()
     phone.wait_for_url(f"**/apparatus/#{record}")
     assert_record_in_view(phone, record)
+
+
+def test_a_link_to_an_older_change_lands_on_it_on_a_phone(phone: Any, site_server: str) -> None:
+    """The Changes page lays out older versions' changes only near the screen (content-visibility);
+    a link to the last of them (the farthest from the top) still lands on it and it stays put."""
+    phone.goto(site_server + "changes/")
+    last = phone.locator("article p.change").last
+    change = str(last.get_attribute("id"))
+    assert last.evaluate("p => getComputedStyle(p).contentVisibility") == "auto"
+    phone.goto(f"{site_server}changes/#{change}")
+    phone.wait_for_load_state("networkidle")
+    target = phone.locator(f"p.change[id='{change}']")
+    expected = phone.evaluate(  # the :target background edition.css gives a change, as this browser computes it
+        "() => { const p = document.createElement('p'); p.style.background = getComputedStyle(document.body)"
+        ".getPropertyValue('--md-accent-fg-color--transparent'); document.body.append(p);"
+        " const c = getComputedStyle(p).backgroundColor; p.remove(); return c; }"
+    )
+    assert_target_in_view(phone, target, expected)
 
 
 # --- citing ----------------------------------------------------------------------------------
