@@ -136,10 +136,10 @@ def build(config: Config, *, pdf: bool = True, offline: bool = True, timer: Stag
         try:
             work.clear()
             with print_process(pdf, config.root) as printer:
+                edition = prepare(config, t, earlier=())
                 releases = load_releases(config.releases_dir)
-                with t("releases"):
-                    earlier = earlier_releases(config, releases)
-                edition = prepare(config, t, earlier)
+                with t("releases"):  # after the text stages, as in prepare(): a bad input stops before decompressing
+                    edition = replace(edition, earlier=earlier_releases(config, releases))
                 with t("pages"):
                     pages = render_pages(edition)
                 if printer is not None:
