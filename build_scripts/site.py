@@ -170,10 +170,13 @@ def _yaml_mark(exc: BaseException, mkdocs_yml: Path) -> Location | None:
     parser's position; the YAML error it wraps carries that position as a 0-based mark.
     """
     seen: BaseException | None = exc
-    while seen is not None:
+    chain: set[int] = set()
+    while seen is not None and id(seen) not in chain:
+        chain.add(id(seen))
         if isinstance(seen, yaml.MarkedYAMLError) and seen.problem_mark is not None:
-            mark = seen.problem_mark
-            return Location(str(mkdocs_yml), mark.line + 1, mark.column + 1)
+            mark = seen.problem_mark  # its name is the file parsed (an INHERIT parent, say), if a file
+            file = mark.name if mark.name and Path(mark.name).is_file() else str(mkdocs_yml)
+            return Location(file, mark.line + 1, mark.column + 1)
         seen = seen.__cause__ or seen.__context__
     return None
 

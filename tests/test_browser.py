@@ -288,18 +288,6 @@ def test_a_link_to_an_older_change_lands_on_it_on_a_phone(phone: Any, site_serve
     assert_target_in_view(phone, target, expected)
 
 
-def test_a_link_to_the_last_reference_lands_on_it_on_a_phone(phone: Any, site_server: str) -> None:
-    """References lays out the entries after its first initials only near the screen (content-visibility);
-    a link to the last entry (the farthest from the top) still lands on it, marked, and it stays put."""
-    phone.goto(site_server + "references/")
-    last = phone.locator("article p.reference").last
-    key = str(last.get_attribute("id"))
-    assert last.evaluate("p => getComputedStyle(p).contentVisibility") == "auto"
-    phone.goto(f"{site_server}references/#{key}")
-    phone.wait_for_load_state("networkidle")
-    assert_target_in_view(phone, phone.locator(f"p.reference[id='{key}']"), TARGET_BACKGROUND)
-
-
 # --- citing ----------------------------------------------------------------------------------
 
 
