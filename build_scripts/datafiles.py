@@ -92,6 +92,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def mark_location(file: str, mark: yaml.Mark | None) -> Location:
+    """The 1-based place in ``file`` of a YAML parser's 0-based ``mark`` (the whole file if none)."""
+    return Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+
+
 def load_yaml(path: Path, code: str = "E-DATA-SYNTAX") -> Any:
     """Parse ``path``; bad bytes, a syntax error or a duplicate key stop the build at file:line:col."""
     text = read_text(path)
@@ -100,9 +105,7 @@ def load_yaml(path: Path, code: str = "E-DATA-SYNTAX") -> Any:
     try:
         return loader.get_single_data()  # type: ignore[no-untyped-call]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise BuildError([Diagnostic(code, loc, str(exc.problem))]) from None
+        raise BuildError([Diagnostic(code, mark_location(str(path), exc.problem_mark), str(exc.problem))]) from None
     except yaml.YAMLError as exc:
         raise BuildError([Diagnostic(code, Location(str(path)), str(exc))]) from None
     finally:

@@ -26,6 +26,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from .datafiles import mark_location
 from .diagnostics import BuildError, Diagnostic, Location
 
 ZIP_DATE = (2015, 11, 1, 0, 0, 0)
@@ -175,8 +176,7 @@ def _yaml_mark(exc: BaseException, mkdocs_yml: Path) -> Location | None:
         chain.add(id(seen))
         if isinstance(seen, yaml.MarkedYAMLError) and seen.problem_mark is not None:
             mark = seen.problem_mark  # its name is the file parsed (an INHERIT parent, say), if a file
-            file = mark.name if mark.name and Path(mark.name).is_file() else str(mkdocs_yml)
-            return Location(file, mark.line + 1, mark.column + 1)
+            return mark_location(mark.name if mark.name and Path(mark.name).is_file() else str(mkdocs_yml), mark)
         seen = seen.__cause__ or seen.__context__
     return None
 
