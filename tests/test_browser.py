@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import type_query
+from browsing import DESKTOP, requests_made, type_query
 
 from build_scripts.config import Config, load_config
 from build_scripts.edition import Edition
@@ -30,20 +30,13 @@ CHANGE_TARGET_BACKGROUND = "rgba(82, 108, 254, 0.1)"  # p.change:target: Materia
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-@pytest.fixture
-def clipboard_page(browser: Any, site_server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_server.rstrip("/"))
-    tab = context.new_page()
-    yield tab
-    context.close()
+def own_page(browser: Any) -> Iterator[Any]:
+    """A tab in a context of its own, for a test that changes what the shared tab cannot undo."""
+    context = browser.new_context(**DESKTOP)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def chapter_slug(edition: Edition, block_id: str) -> str:
@@ -80,10 +73,9 @@ def test_page_requests_only_its_own_origin_and_passes_axe(
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(site_server + page_path(slug))
-    page.wait_for_load_state("networkidle")
+    with requests_made(page) as requests:
+        page.goto(site_server + page_path(slug))
+        page.wait_for_load_state("networkidle")
     assert requests, "no request recorded"
     foreign = [u for u in requests if not u.startswith(site_server) and not u.startswith(("data:", "blob:"))]
     assert not foreign, f"{slug}: third-party requests {foreign}"
@@ -198,17 +190,6 @@ def test_paragraph_anchor_scrolls_to_and_highlights_the_paragraph(
 # --- the apparatus on a phone: cited record links land on the record ----------------------------
 
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(**PHONE)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
 def shown_records(edition: Edition) -> list[str]:
     """Ids of the records the Apparatus shows as rows (joins with a space are listed, not tabled)."""
     return [
@@ -312,36 +293,36 @@ def manuscript_pages(edition: Edition, block_id: str) -> str:
 
 @pytest.mark.parametrize("block_id", ["p17", "p20"])
 def test_cite_paragraph_copies_the_citation(
-    clipboard_page: Any, site_server: str, edition: Edition, config: Config, block_id: str
+    page: Any, site_server: str, edition: Edition, config: Config, block_id: str
 ) -> None:
     slug = chapter_slug(edition, block_id)
-    clipboard_page.goto(site_server + f"{slug}/")
+    page.goto(site_server + f"{slug}/")
     number = block_id[1:]
-    clipboard_page.locator(f"#{block_id} a.pnum").click()
-    button = clipboard_page.get_by_role("button", name=f"Cite paragraph {number}", exact=True)
+    page.locator(f"#{block_id} a.pnum").click()
+    button = page.get_by_role("button", name=f"Cite paragraph {number}", exact=True)
     assert button.evaluate("b => b.closest('p.para').id") == block_id
     button.click()
-    clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
-    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
+    copied = page.evaluate("navigator.clipboard.readText()")
     url = f"{config.metadata.edition.versioned_url}{slug}/#{block_id}"
     where = f"¶{number} [ms. {manuscript_pages(edition, block_id)}]"
     assert copied == expected_citation(config, where, url)
 
 
 def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
-    clipboard_page: Any, site_server: str, edition: Edition, config: Config
+    page: Any, site_server: str, edition: Edition, config: Config
 ) -> None:
     slug = chapter_slug(edition, "p17")
-    clipboard_page.goto(site_server + f"{slug}/")
-    pnum = clipboard_page.locator("#p17 a.pnum")
+    page.goto(site_server + f"{slug}/")
+    pnum = page.locator("#p17 a.pnum")
     pnum.focus()
-    clipboard_page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
     assert pnum.get_attribute("aria-expanded") == "true"
-    button = clipboard_page.get_by_role("button", name="BibTeX for paragraph 17", exact=True)
+    button = page.get_by_role("button", name="BibTeX for paragraph 17", exact=True)
     button.focus()
-    clipboard_page.keyboard.press("Enter")
-    clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
-    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
+    copied = page.evaluate("navigator.clipboard.readText()")
     a = asdict(config.metadata.article)
     assert copied.startswith("@article{")
     assert f"doi = {{{a['doi']}}}" in copied
@@ -352,13 +333,13 @@ def test_cite_controls_work_from_the_keyboard_and_offer_bibtex(
 
 
 def test_cite_chapter_copies_the_chapter_citation(
-    clipboard_page: Any, site_server: str, edition: Edition, config: Config
+    page: Any, site_server: str, edition: Edition, config: Config
 ) -> None:
     chapter = edition.document.chapters[1]
-    clipboard_page.goto(site_server + f"{chapter.slug}/")
-    clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
-    clipboard_page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
-    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    page.goto(site_server + f"{chapter.slug}/")
+    page.get_by_role("button", name="Cite this page", exact=True).click()
+    page.wait_for_function("() => document.querySelector('[data-copied]') !== null")
+    copied = page.evaluate("navigator.clipboard.readText()")
     url = f"{config.metadata.edition.versioned_url}{chapter.slug}/"
     numbers = [b.number for b in chapter.blocks if b.number]
     where = f"“{chapter.title}”, ¶{numbers[0]}–{numbers[-1]}"
@@ -367,22 +348,22 @@ def test_cite_chapter_copies_the_chapter_citation(
 
 @pytest.mark.parametrize("slug", ["references", "glossary", "about", "apparatus", "downloads"])
 def test_cite_on_the_editions_own_pages_cites_the_edition(
-    clipboard_page: Any, site_server: str, config: Config, slug: str
+    page: Any, site_server: str, config: Config, slug: str
 ) -> None:
     a, ed = config.metadata.article, config.metadata.edition
     spec = next(p for p in config.back if p.slug == slug)
-    clipboard_page.goto(site_server + f"{slug}/")
-    clipboard_page.get_by_role("button", name="Cite this page", exact=True).click()
-    clipboard_page.wait_for_function("() => document.querySelector('.cite-text[data-copied]') !== null")
-    copied = clipboard_page.evaluate("navigator.clipboard.readText()")
+    page.goto(site_server + f"{slug}/")
+    page.get_by_role("button", name="Cite this page", exact=True).click()
+    page.wait_for_function("() => document.querySelector('.cite-text[data-copied]') !== null")
+    copied = page.evaluate("navigator.clipboard.readText()")
     url = f"{ed.versioned_url}{slug}/"
     assert copied == (
         f"{a.author}, {ed.title}, ed. {ed.editors}, version {ed.version} ({ed.date}), “{spec.title}”, {url}."
     )
     assert a.journal not in copied and a.doi not in copied
-    clipboard_page.get_by_role("button", name="BibTeX for this page", exact=True).click()
-    clipboard_page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
-    bib = clipboard_page.evaluate("navigator.clipboard.readText()")
+    page.get_by_role("button", name="BibTeX for this page", exact=True).click()
+    page.wait_for_function("() => document.querySelector('.cite-bibtex[data-copied]') !== null")
+    bib = page.evaluate("navigator.clipboard.readText()")
     assert bib.startswith("@book{edney2015edition,") and f"editor = {{{{{ed.editors}}}}}" in bib
     assert f"version = {{{ed.version}}}" in bib and f"url = {{{url}}}" in bib and "{China}" in bib
 
@@ -405,7 +386,8 @@ def test_every_cite_buttons_accessible_name_begins_with_its_visible_label(
             assert visible in ("Cite", "BibTeX") and name.startswith(visible + " "), (slug, visible, name)
 
 
-def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, edition: Edition) -> None:
+def test_cite_falls_back_without_the_clipboard_api(own_page: Any, site_server: str, edition: Edition) -> None:
+    page = own_page
     page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     page.add_init_script(
         "document.addEventListener('copy', () => { window.__copied = document.activeElement.value; }, true)"
@@ -422,35 +404,34 @@ def test_cite_falls_back_without_the_clipboard_api(page: Any, site_server: str, 
 
 
 def test_offline_copy_works_from_file_urls(page: Any, offline_copy: Path, edition: Edition) -> None:
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    index = offline_copy / "index.html"
-    page.goto(index.as_uri())
-    page.wait_for_load_state("networkidle")
-    assert page.locator("h1#title").is_visible()
+    with requests_made(page) as requests:
+        index = offline_copy / "index.html"
+        page.goto(index.as_uri())
+        page.wait_for_load_state("networkidle")
+        assert page.locator("h1#title").is_visible()
 
-    chapter = edition.document.chapters[0]
-    page.locator(f".md-nav--primary a[href$='{chapter.slug}.html']").first.click()
-    page.wait_for_url(re.compile(rf"/{chapter.slug}\.html$"))
-    assert page.locator(f"h1#{chapter.id}").is_visible()
-    assert page.locator("p.para .ptools .cite-button").count() > 0
-    stable = f"{load_config().metadata.edition.site_url}{chapter.slug}/"
-    assert page.locator("link[rel=canonical]").get_attribute("href") == stable
-    versioned = f"{load_config().metadata.edition.versioned_url}{chapter.slug}/"
-    assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == versioned
+        chapter = edition.document.chapters[0]
+        page.locator(f".md-nav--primary a[href$='{chapter.slug}.html']").first.click()
+        page.wait_for_url(re.compile(rf"/{chapter.slug}\.html$"))
+        assert page.locator(f"h1#{chapter.id}").is_visible()
+        assert page.locator("p.para .ptools .cite-button").count() > 0
+        stable = f"{load_config().metadata.edition.site_url}{chapter.slug}/"
+        assert page.locator("link[rel=canonical]").get_attribute("href") == stable
+        versioned = f"{load_config().metadata.edition.versioned_url}{chapter.slug}/"
+        assert page.evaluate("JSON.parse(document.getElementById('edition-cite').textContent).url") == versioned
 
-    footnote = hover_tooltip(page, "[id='fnref:1'] a")
-    first = edition.citations[0]
-    assert edition.bibliography.get(first.key).year in footnote, footnote
-    occurrence = next(o for o in edition.occurrences if o.linked and o.block == chapter.blocks[1].id)
-    entry = next(e for e in edition.glossary if e.id == occurrence.entry)
-    gloss = hover_tooltip(page, f"#{occurrence.block} a.gloss[href$='glossary.html#{entry.id}']")
-    assert " ".join(gloss.split()) == " ".join(entry.tooltip.split())
+        footnote = hover_tooltip(page, "[id='fnref:1'] a")
+        first = edition.citations[0]
+        assert edition.bibliography.get(first.key).year in footnote, footnote
+        occurrence = next(o for o in edition.occurrences if o.linked and o.block == chapter.blocks[1].id)
+        entry = next(e for e in edition.glossary if e.id == occurrence.entry)
+        gloss = hover_tooltip(page, f"#{occurrence.block} a.gloss[href$='glossary.html#{entry.id}']")
+        assert " ".join(gloss.split()) == " ".join(entry.tooltip.split())
 
-    links = search(page, "Gerschewski", offline_copy.as_uri() + "/")
-    assert any("references.html" in link for link in links), links
-    page.locator(".md-search-result__item a[href*='references.html']").first.click()
-    page.wait_for_url(re.compile(r"/references\.html"))
+        links = search(page, "Gerschewski", offline_copy.as_uri() + "/")
+        assert any("references.html" in link for link in links), links
+        page.locator(".md-search-result__item a[href*='references.html']").first.click()
+        page.wait_for_url(re.compile(r"/references\.html"))
 
     foreign = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
     assert not foreign, f"offline copy requests {foreign}"

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 import yaml
+from browsing import DESKTOP
 from pybtex.database import parse_string
 
 from build_scripts.config import Config
@@ -82,15 +83,22 @@ def versioned_base(config: Config) -> str:
 
 
 @pytest.fixture
-def tab(browser: Any, site_server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_server.rstrip("/"))
-    page = context.new_page()
+def tab(page: Any) -> Iterator[Any]:
+    """The shared desktop tab (clipboard allowed); the test fails on any console error or uncaught exception."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    def uncaught(error: Any) -> None:
+        errors.append(str(error))
+
+    page.on("console", console)
+    page.on("pageerror", uncaught)
     yield page
-    context.close()
+    page.remove_listener("console", console)
+    page.remove_listener("pageerror", uncaught)
     assert not errors, errors
 
 
@@ -284,7 +292,7 @@ def test_keyboard_reaches_cite_selection_nothing_moves_and_escape_closes_it(
 def test_without_the_clipboard_api_the_link_is_shown_to_copy(
     browser: Any, site_server: str, edition: Edition, config: Config
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     page.goto(f"{site_server}{SLUG}/")
