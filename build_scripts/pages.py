@@ -22,7 +22,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from html import escape as html_escape
 from pathlib import Path
@@ -34,7 +34,7 @@ import yaml
 from .bibliography import Reference, no_break
 from .changelog import Change, ChangeLink, Changelog, DiffOp, elide
 from .citations import Citation
-from .config import OFFLINE_NAME, PDF_NAME, Config, PageSpec
+from .config import OFFLINE_NAME, PDF_NAME, ChapterSpec, Config, PageSpec
 from .datafiles import LINE_KEY, SAFE_ID, load_yaml
 from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition, EditionIndex
@@ -97,8 +97,9 @@ class Page:
         return self.markdown.split(FRONT_MATTER_END, 1)[1] if self.markdown.startswith("---\n") else self.markdown
 
 
-def render_pages(edition: Edition) -> tuple[Page, ...]:
-    """Every page in reading order: front, chapters, back pages.
+def render_pages(edition: Edition, only: Collection[str] | None = None) -> tuple[Page, ...]:
+    """Every page in reading order: front, chapters, back pages (or only those whose ``path`` is in
+    ``only``; the front lists the back pages, so they are rendered for it too).
 
     The notes are rendered first (:func:`note_texts`): this edition's ``edition.json`` records
     them, and the changelog (the Changes page, each changed ¶'s link to its diff) compares that
@@ -136,17 +137,25 @@ def render_pages(edition: Edition) -> tuple[Page, ...]:
         bodies = footnote_bodies(draft.body) if draft else {}
         return render(name, spec, kind, **extra, sidenotes=bodies) if bodies else draft
 
-    back = [render(f"{spec.id}.md", spec, "back") for spec in config.back]
+    def wanted(*specs: PageSpec | ChapterSpec) -> bool:
+        return only is None or any(f"{spec.slug}.md" in only for spec in specs)
+
+    back = [render(f"{spec.id}.md", spec, "back") for spec in config.back if wanted(spec, config.front)]
     chapters = [
         render_with_sidenotes(
             CHAPTER_TEMPLATE, PageSpec(c.id, c.slug, c.title), "chapter", chapter=c, chapter_spec=spec
         )
         for c, spec in zip(edition.document.chapters, config.chapters, strict=True)
+        if wanted(spec)
     ]
-    front = render_with_sidenotes("front.md", config.front, "front", back_pages=[p for p in back if p])
+    front = (
+        render_with_sidenotes("front.md", config.front, "front", back_pages=[p for p in back if p])
+        if wanted(config.front)
+        else None
+    )
     if problems:
         raise BuildError(problems)
-    return tuple(p for p in (front, *chapters, *back) if p)
+    return tuple(p for p in (front, *chapters, *back) if p and wanted(p.spec))
 
 
 def _page(spec: PageSpec, kind: str, text: str, where: Location) -> Page | Diagnostic:

@@ -76,10 +76,10 @@ def structure(fragment: str) -> tuple[list[str], str]:
 def rendered(edition: Edition, *paths: str) -> list[str]:
     """The pages at ``paths`` as the build writes them to docs/, converted with the site's Markdown extensions.
 
-    Only the pages are rendered: emit() writes each page's Markdown as it is (checked below) and
+    Only these pages are rendered: emit() writes each page's Markdown as it is (checked below) and
     adds the data downloads, which no property here reads and which cost most of an emit.
     """
-    texts = {p.path: p.markdown for p in render_pages(edition)}
+    texts = {p.path: p.markdown for p in render_pages(edition, only=paths)}
     out = []
     for path in paths:
         text = texts[path]
