@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -27,9 +29,10 @@ pytest_plugins = ["browsing"]
 
 #: Test modules that share an expensive per-worker fixture run on one pytest-xdist worker, so it is made
 #: once: "site" and "site-tools" each share a browser and a served site (two groups, so that the two
-#: workers can share the browser tests' load), "build" the second build that reproducibility needs. All
-#: read the run's one real build (``full_build``), which either worker makes and both share (test_atomic
-#: copies it). Every other module is one unit of work.
+#: workers can share the browser tests' load); "build" holds the kill chain (``recovered_build``,
+#: which is also reproducibility's second build) and the modules that read the run's one real build
+#: without a browser. All read that build (``full_build``), which either worker makes and both share.
+#: Every other module is one unit of work.
 GROUPS = {
     "test_browser": "site",
     "test_cite_selection": "site-tools",
@@ -40,6 +43,7 @@ GROUPS = {
     "test_site": "site-tools",
     "test_urls": "site-tools",
     "test_zotero": "site-tools",
+    "test_atomic": "build",
     "test_pdf": "build",
     "test_reproducible": "build",
     "test_fresh_machine": "build",
@@ -48,8 +52,8 @@ GROUPS = {
 #: The units handed out first, so that neither worker starts a long one near the end (the rest, many
 #: short modules, even out the two workers' loads). xdist gives each worker one unit, then a second:
 #: one worker runs the bad-input catalogue, which needs no complete build, while the other makes the
-#: run's one real build for the atomicity tests; the browser group, which reads that build, comes next.
-FIRST = ("test_bad_inputs", "test_atomic", "site", "build", "test_escaping", "site-tools")
+#: run's one real build and goes on with the kill chain; the browser group, which reads that build, comes next.
+FIRST = ("test_bad_inputs", "build", "site", "test_escaping", "site-tools")
 
 
 class GroupScheduling(LoadScopeScheduling):
@@ -138,6 +142,23 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert done.returncode == 0, done.stderr
 
     return once_per_run(tmp_path_factory, "full-build", make) / "project"
+
+
+@pytest.fixture(scope="session")
+def recovered_build(full_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shared build after the kill chain (test_atomic.kill_chain): three builds killed
+    in three stages, then a full rebuild on another day. Its ``recovery.json`` beside the project
+    records what the chain saw; the atomicity and reproducibility tests read it and the rebuilt site.
+    """
+    from test_atomic import kill_chain
+
+    def make(folder: Path) -> None:
+        project = folder / "project"
+        shutil.copytree(full_build, project, symlinks=True)
+        record = kill_chain(project)
+        (folder / "recovery.json").write_text(json.dumps(dataclasses.asdict(record), indent=1), encoding="utf-8")
+
+    return once_per_run(tmp_path_factory, "recovered-build", make) / "project"
 
 
 @pytest.fixture(scope="session")

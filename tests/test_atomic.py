@@ -1,20 +1,23 @@
 """Atomic output: a build killed mid-stage leaves the last good site/ intact and servable.
 
-The cases work on a copy of the run's shared complete build (``conftest.full_build``) and start
-``python -m build_scripts`` there, killing it (SIGKILL or SIGTERM) while a given stage runs: the
-mkdocs stage (``.site-new`` has appeared), the PDF stage (the stage timer has reported the mkdocs
-stage, so the PDF stage has begun) and the offline stage (``.site-offline`` has appeared). The
-previous ``site/`` must stay byte-identical and no process of the build may outlive it. One case
-then serves the site over HTTP with no broken links and rebuilds in full: the same bytes must be
-published, while a second build started meanwhile stops at once. The other kills the three stages
-one build after another, each starting on what the last left, and recovers with a quick build.
+The kill chain (``kill_chain``, run once per test run as ``conftest.recovered_build``) works on a
+copy of the run's shared complete build (``conftest.full_build``) and starts ``python -m
+build_scripts`` there three times, killing it while a given stage runs: SIGTERM in the mkdocs stage
+(``.site-new`` has appeared), SIGKILL in the PDF stage (the stage timer has reported the mkdocs
+stage, so the PDF stage has begun) and SIGKILL in the offline stage (``.site-offline`` has
+appeared), each build starting on what the last one left. The previous ``site/`` must stay
+byte-identical and no process of the build may outlive it; the site is then served with no broken
+link. A full rebuild follows, on another day as MkDocs' clock tells it: it must publish the same
+bytes as the shared build (it is also reproducibility's second build, tests/test_reproducible.py),
+while a second build started meanwhile stops at once. The chain records what it saw; the tests
+here assert on that record.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -23,7 +26,8 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +109,27 @@ def _after_stage(stage: str) -> Callable[[Path, list[str]], bool]:
     return lambda _project, lines: any(line.split()[:1] == [stage] for line in lines)
 
 
-def start_build(project: Path, *, stderr: int) -> subprocess.Popen[str]:
-    """``python -m build_scripts`` in ``project``, running in the background; its output as text on a pipe."""
+#: Runs ``python -m build_scripts`` with MkDocs' clock moved to another day (2031-05-17).
+ANOTHER_DAY = """
+import datetime, runpy, sys
+import mkdocs.utils
+class Later(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime(2031, 5, 17, 12, 0, tzinfo=tz)
+mkdocs.utils.datetime = Later
+sys.argv = ["build_scripts", *sys.argv[1:]]
+runpy.run_module("build_scripts", run_name="__main__", alter_sys=True)
+"""
+
+
+def start_build(
+    project: Path, *, stderr: int, program: Sequence[str] = ("-m", "build_scripts")
+) -> subprocess.Popen[str]:
+    """``python -m build_scripts`` (or ``program``) in ``project``, running in the background; its output
+    as text on a pipe."""
     return subprocess.Popen(
-        [sys.executable, "-m", "build_scripts", *BUILD_ARGS],
+        [sys.executable, *program, *BUILD_ARGS],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=stderr,
@@ -135,24 +156,6 @@ def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: si
     return code, lines
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[Path], str]]:
-    """Start serving a folder over HTTP (:func:`build_scripts.serving.serve`); all stop after the test."""
-    with contextlib.ExitStack() as stack:
-        yield lambda directory: stack.enter_context(serve_site(directory))
-
-
-def assert_servable(site: Path, serve: Callable[[Path], str]) -> None:
-    from test_links import check_links
-
-    base = serve(site)
-    for path in ("", "introduction/", "references/", "search/search_index.json", "assets/edition.css"):
-        with urllib.request.urlopen(base + path, timeout=10) as response:
-            assert response.status == 200 and response.read(), path
-    broken = [b for b in check_links(site) if HAS_PDF or not b.url.endswith(PDF_NAME)]
-    assert broken == []
-
-
 STAGES = {
     "mkdocs": _when_path_exists(".site-new"),
     "pdf": _after_stage("mkdocs"),
@@ -172,57 +175,135 @@ def processes_in(folder: Path) -> list[int]:
     return pids
 
 
-def assert_killed_cleanly(project: Path, stage: str, sig: signal.Signals, before: dict[str, str]) -> None:
-    """Kill a build of ``project`` while ``stage`` runs: site/ keeps its bytes and no process of the build survives."""
+@dataclass
+class Killed:
+    """One build of the chain, killed while ``stage`` ran."""
+
+    stage: str
+    signal: int
+    exit_code: int
+    output: list[str]
+    swapped: bool  # it reached the swap (reported the swap stage)
+    site_changed: bool  # site/ lost or changed a byte
+    survivors: list[int]  # its processes (the build, its print process) alive 10 s after the kill
+
+
+@dataclass
+class Recovery:
+    """What the kill chain (:func:`kill_chain`) saw; the tests assert on it."""
+
+    kills: list[Killed]
+    unserved: list[str]  # paths the served site did not answer with content, after the kills
+    broken: list[str]  # broken links of the site after the kills
+    rebuild: tuple[int, str]  # exit code and stderr of the full rebuild
+    second: tuple[int, str]  # … of the second build, started while the rebuild held the lock
+    leftovers: list[str]  # staging folders or old trees left after the rebuild
+    partial: list[str]  # *.tmp files published
+
+    @classmethod
+    def load(cls, path: Path) -> Recovery:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        kills = [Killed(**k) for k in data.pop("kills")]
+        rebuild, second = (tuple(data.pop(k)) for k in ("rebuild", "second"))
+        return cls(kills=kills, rebuild=rebuild, second=second, **data)  # type: ignore[arg-type]
+
+
+#: The chain's kills, in order: each build starts on what the last one left.
+KILLS = (("mkdocs", signal.SIGTERM), ("pdf", signal.SIGKILL), ("offline", signal.SIGKILL))
+
+
+def kill_once(project: Path, stage: str, sig: signal.Signals, before: dict[str, str]) -> Killed:
     code, lines = kill_during(project, STAGES[stage], sig)
-    assert code == -sig, f"{stage}: the build was not killed by {sig.name} (exit {code}; output {lines})"
-    assert not any(line.split()[:1] == ["swap"] for line in lines), stage
-    assert tree_hash(project / "site") == before, f"the build killed during {stage} changed site/"
     deadline = time.monotonic() + 10
     while processes_in(project) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not processes_in(project), f"the print process outlived the build killed during {stage}"
+    return Killed(
+        stage=stage,
+        signal=int(sig),
+        exit_code=code,
+        output=lines,
+        swapped=any(line.split()[:1] == ["swap"] for line in lines),
+        site_changed=tree_hash(project / "site") != before,
+        survivors=processes_in(project),
+    )
 
 
-def assert_recovered(project: Path, again: subprocess.CompletedProcess[str]) -> None:
-    """The next build succeeded and left no staging folder or old tree behind."""
-    assert again.returncode == 0, again.stderr
-    site = project / "site"
-    _, old = staging_dirs(site)
-    assert not [p for p in (*Staging.beside(site).all(), old) if p.exists()]
+def kill_chain(project: Path) -> Recovery:
+    """Kill a build of ``project`` (a copy of a complete build) in each stage of :data:`KILLS`, serve what
+    is left, then rebuild in full on another day (as MkDocs' clock tells it) while a second build is
+    started. The rebuild is also the second build that reproducibility compares (test_reproducible)."""
+    from test_links import check_links
 
-
-def test_builds_killed_in_each_stage_leave_the_site_servable_and_a_full_rebuild_publishes_the_same_bytes(
-    project: Path, serve: Callable[[Path], str]
-) -> None:
-    """SIGTERM in MkDocs, then SIGKILL in the PDF stage, then SIGKILL in the offline stage, each build
-    starting on what the last one left: site/ keeps its bytes every time, and is then served with no
-    broken link. The full rebuild that follows publishes the same (reproducible) bytes and leaves no
-    staging folder, while a second build started meanwhile stops at once with E-BUILD-LOCKED."""
     site = project / "site"
     before = tree_hash(site)
-    for stage, sig in (("mkdocs", signal.SIGTERM), ("pdf", signal.SIGKILL), ("offline", signal.SIGKILL)):
-        if stage == "pdf" and not HAS_PDF:
-            continue
-        assert_killed_cleanly(project, stage, sig, before)
-    assert_servable(site, serve)
-    again, second = build_with_a_second_build_started(project)
-    assert second.returncode == 1 and "E-BUILD-LOCKED" in second.stderr, second.stderr
-    assert "Traceback" not in second.stderr
-    assert_recovered(project, again)
-    assert not [p for p in site.rglob("*") if p.suffix == ".tmp"], "a partial file was published"
+    kills = [kill_once(project, stage, sig, before) for stage, sig in KILLS if HAS_PDF or stage != "pdf"]
+    unserved = []
+    with serve_site(site) as base:
+        for path in ("", "introduction/", "references/", "search/search_index.json", "assets/edition.css"):
+            try:
+                with urllib.request.urlopen(base + path, timeout=10) as response:
+                    if response.status != 200 or not response.read():
+                        unserved.append(path)
+            except OSError as exc:
+                unserved.append(f"{path}: {exc}")
+    broken = [b.url for b in check_links(site) if HAS_PDF or not b.url.endswith(PDF_NAME)]
+    rebuild, second = build_with_a_second_build_started(project)
+    _, old = staging_dirs(site)
+    return Recovery(
+        kills=kills,
+        unserved=unserved,
+        broken=broken,
+        rebuild=(rebuild.returncode, rebuild.stderr),
+        second=(second.returncode, second.stderr),
+        leftovers=[p.name for p in (*Staging.beside(site).all(), old) if p.exists()],
+        partial=[p.relative_to(site).as_posix() for p in site.rglob("*.tmp")],
+    )
+
+
+@pytest.fixture(scope="module")
+def recovery(recovered_build: Path) -> Recovery:
+    return Recovery.load(recovered_build.parent / "recovery.json")
+
+
+def test_builds_killed_in_each_stage_leave_the_site_as_it_was_and_servable(recovery: Recovery) -> None:
+    """SIGTERM in MkDocs, then SIGKILL in the PDF stage, then SIGKILL in the offline stage, each build
+    starting on what the last one left: site/ keeps its bytes every time, no process of the build
+    outlives it, and the site is then served with no broken link."""
+    assert [(k.stage, k.signal) for k in recovery.kills] == [
+        (stage, int(sig)) for stage, sig in KILLS if HAS_PDF or stage != "pdf"
+    ]
+    for k in recovery.kills:
+        assert k.exit_code == -k.signal, f"{k.stage}: not killed by signal {k.signal} (exit {k.exit_code}; {k.output})"
+        assert not k.swapped, f"the build killed during {k.stage} reached the swap"
+        assert not k.site_changed, f"the build killed during {k.stage} changed site/"
+        assert not k.survivors, f"the print process outlived the build killed during {k.stage}"
+    assert recovery.unserved == [] and recovery.broken == []
+
+
+def test_a_full_rebuild_after_the_kills_publishes_the_same_bytes_and_refuses_a_second_build(
+    recovery: Recovery, recovered_build: Path, full_build: Path
+) -> None:
+    """The full rebuild that follows the kills publishes the same (reproducible) bytes as the shared
+    build and leaves no staging folder or partial file, while a second build started meanwhile stops
+    at once with E-BUILD-LOCKED."""
+    code, stderr = recovery.second
+    assert code == 1 and "E-BUILD-LOCKED" in stderr and "Traceback" not in stderr, stderr
+    assert recovery.rebuild[0] == 0, recovery.rebuild[1]
+    assert recovery.leftovers == [] and recovery.partial == [], "a staging folder or partial file was left"
+    site = recovered_build / "site"
     assert (site / "downloads" / PDF_NAME).stat().st_size > 100_000 or not HAS_PDF, "no complete PDF"
-    assert tree_hash(site) == before, "the recovering build should publish the same (reproducible) site"
+    assert tree_hash(site) == tree_hash(full_build / "site"), "the recovering build should publish the same site"
 
 
 def build_with_a_second_build_started(project: Path) -> tuple[subprocess.CompletedProcess[str], ...]:
-    """A full build, and a second one started once the first holds the lock (it writes its pid there)."""
-    first = start_build(project, stderr=subprocess.PIPE)
+    """A full build (on another day: :data:`ANOTHER_DAY`), and a second one started once the first
+    holds the lock (it writes its pid there)."""
+    first = start_build(project, stderr=subprocess.PIPE, program=["-c", ANOTHER_DAY])
     lock, deadline = project / ".build.lock", time.monotonic() + 60
     while not lock.exists() or lock.read_text(encoding="utf-8").strip() != str(first.pid):
         if first.poll() is not None or time.monotonic() > deadline:
             first.kill()
-            pytest.fail(f"the build did not take the lock: {first.communicate()}")
+            raise AssertionError(f"the build did not take the lock: {first.communicate()}")
         time.sleep(0.01)
     second = run_build(project)
     out, err = first.communicate(timeout=600)
