@@ -203,9 +203,15 @@ class Recovery:
     @classmethod
     def load(cls, path: Path) -> Recovery:
         data = json.loads(path.read_text(encoding="utf-8"))
-        kills = [Killed(**k) for k in data.pop("kills")]
-        rebuild, second = (tuple(data.pop(k)) for k in ("rebuild", "second"))
-        return cls(kills=kills, rebuild=rebuild, second=second, **data)  # type: ignore[arg-type]
+        return cls(
+            kills=[Killed(**k) for k in data["kills"]],
+            unserved=data["unserved"],
+            broken=data["broken"],
+            rebuild=(data["rebuild"][0], data["rebuild"][1]),
+            second=(data["second"][0], data["second"][1]),
+            leftovers=data["leftovers"],
+            partial=data["partial"],
+        )
 
 
 #: The chain's kills, in order: each build starts on what the last one left.
