@@ -2,14 +2,14 @@
 
 The kill chain (``kill_chain``, run once per test run as ``conftest.recovered_build``) works on a
 copy of the run's shared complete build (``conftest.full_build``) and starts ``python -m
-build_scripts`` there three times, killing it while a given stage runs: SIGTERM in the mkdocs stage
-(``.site-new`` has appeared), SIGKILL in the PDF stage (the stage timer has reported the mkdocs
-stage, so the PDF stage has begun) and SIGKILL in the offline stage (``.site-offline`` has
-appeared), each build starting on what the last one left. The previous ``site/`` must stay
-byte-identical and no process of the build may outlive it; the site is then served with no broken
-link. A full rebuild follows, on another day as MkDocs' clock tells it: it must publish the same
-bytes as the shared build (it is also reproducibility's second build, tests/test_reproducible.py),
-while a second build started meanwhile stops at once. The chain records what it saw; the tests
+build_scripts`` there twice, killing it while a given stage runs: SIGTERM in the mkdocs stage
+(``.site-new`` has appeared), then SIGKILL in the offline stage (``.site-offline`` has appeared),
+the second build starting on what the first left. Both times the print process is still laying
+out the PDF, and the kill must take it too. The previous ``site/`` must stay byte-identical and no
+process of the build may outlive it; the site is then served with no broken link. A full rebuild
+follows, on another day as MkDocs' clock tells it: it must publish the same bytes as the shared
+build (it is also reproducibility's second build, tests/test_reproducible.py), while a second
+build started meanwhile stops at once. The chain records what it saw; the tests
 here assert on that record.
 """
 
@@ -105,10 +105,6 @@ def _when_path_exists(name: str) -> Callable[[Path, list[str]], bool]:
     return lambda project, _lines: (project / name).exists()
 
 
-def _after_stage(stage: str) -> Callable[[Path, list[str]], bool]:
-    return lambda _project, lines: any(line.split()[:1] == [stage] for line in lines)
-
-
 #: Runs ``python -m build_scripts`` with MkDocs' clock moved to another day (2031-05-17).
 ANOTHER_DAY = """
 import datetime, runpy, sys
@@ -138,8 +134,11 @@ def start_build(
     )
 
 
-def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: signal.Signals) -> tuple[int, list[str]]:
-    """Start a build, wait until ``ready`` says the target stage is running, send ``sig``."""
+def kill_during(
+    project: Path, ready: Callable[[Path, list[str]], bool], sig: signal.Signals
+) -> tuple[int, list[str], int]:
+    """Start a build, wait until ``ready`` says the target stage is running, send ``sig``; return the
+    exit code, the stage lines printed and how many processes the build had when it was killed."""
     proc = start_build(project, stderr=subprocess.DEVNULL)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
@@ -150,15 +149,18 @@ def kill_during(project: Path, ready: Callable[[Path, list[str]], bool], sig: si
             proc.kill()
             pytest.fail(f"the build ended before the kill point: {lines}")
         time.sleep(0.001)
+    alive = len(processes_in(project))
     proc.send_signal(sig)
     code = proc.wait(timeout=60)
     reader.join(timeout=10)
-    return code, lines
+    return code, lines, alive
 
 
+#: When a stage is running: MkDocs has made its staging folder, or the offline build its own. The print
+#: process lays the PDF out from the start of the build until after both, so a kill in either stage
+#: also kills a build whose PDF is half laid out (``Killed.printing`` records that it was).
 STAGES = {
     "mkdocs": _when_path_exists(".site-new"),
-    "pdf": _after_stage("mkdocs"),
     "offline": _when_path_exists(".site-offline"),
 }
 
@@ -183,6 +185,7 @@ class Killed:
     signal: int
     exit_code: int
     output: list[str]
+    printing: bool  # its print process was laying out the PDF when the signal was sent
     swapped: bool  # it reached the swap (reported the swap stage)
     site_changed: bool  # site/ lost or changed a byte
     survivors: list[int]  # its processes (the build, its print process) alive 10 s after the kill
@@ -214,12 +217,14 @@ class Recovery:
         )
 
 
-#: The chain's kills, in order: each build starts on what the last one left.
-KILLS = (("mkdocs", signal.SIGTERM), ("pdf", signal.SIGKILL), ("offline", signal.SIGKILL))
+#: The chain's kills, in order: each build starts on what the last one left. (A third, SIGKILL "in the
+#: PDF stage" once the mkdocs stage was reported, fired within milliseconds of the offline one, in
+#: the same state: MkDocs done, the offline build starting, the PDF being laid out.)
+KILLS = (("mkdocs", signal.SIGTERM), ("offline", signal.SIGKILL))
 
 
 def kill_once(project: Path, stage: str, sig: signal.Signals, before: dict[str, str]) -> Killed:
-    code, lines = kill_during(project, STAGES[stage], sig)
+    code, lines, alive = kill_during(project, STAGES[stage], sig)
     deadline = time.monotonic() + 10
     while processes_in(project) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -228,6 +233,7 @@ def kill_once(project: Path, stage: str, sig: signal.Signals, before: dict[str, 
         signal=int(sig),
         exit_code=code,
         output=lines,
+        printing=alive >= 2,
         swapped=any(line.split()[:1] == ["swap"] for line in lines),
         site_changed=tree_hash(project / "site") != before,
         survivors=processes_in(project),
@@ -242,7 +248,7 @@ def kill_chain(project: Path) -> Recovery:
 
     site = project / "site"
     before = tree_hash(site)
-    kills = [kill_once(project, stage, sig, before) for stage, sig in KILLS if HAS_PDF or stage != "pdf"]
+    kills = [kill_once(project, stage, sig, before) for stage, sig in KILLS]
     unserved = []
     with serve_site(site) as base:
         for path in ("", "introduction/", "references/", "search/search_index.json", "assets/edition.css"):
@@ -272,14 +278,13 @@ def recovery(recovered_build: Path) -> Recovery:
 
 
 def test_builds_killed_in_each_stage_leave_the_site_as_it_was_and_servable(recovery: Recovery) -> None:
-    """SIGTERM in MkDocs, then SIGKILL in the PDF stage, then SIGKILL in the offline stage, each build
-    starting on what the last one left: site/ keeps its bytes every time, no process of the build
-    outlives it, and the site is then served with no broken link."""
-    assert [(k.stage, k.signal) for k in recovery.kills] == [
-        (stage, int(sig)) for stage, sig in KILLS if HAS_PDF or stage != "pdf"
-    ]
+    """SIGTERM in MkDocs, then SIGKILL in the offline stage (the second build starting on what the first
+    left), each while the PDF is being laid out: site/ keeps its bytes every time, no process of the
+    build outlives it, and the site is then served with no broken link."""
+    assert [(k.stage, k.signal) for k in recovery.kills] == [(stage, int(sig)) for stage, sig in KILLS]
     for k in recovery.kills:
         assert k.exit_code == -k.signal, f"{k.stage}: not killed by signal {k.signal} (exit {k.exit_code}; {k.output})"
+        assert k.printing or not HAS_PDF, f"the PDF was no longer being laid out when the {k.stage} stage was killed"
         assert not k.swapped, f"the build killed during {k.stage} reached the swap"
         assert not k.site_changed, f"the build killed during {k.stage} changed site/"
         assert not k.survivors, f"the print process outlived the build killed during {k.stage}"
