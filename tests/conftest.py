@@ -146,8 +146,8 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def recovered_build(full_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the shared build after the kill chain (test_atomic.kill_chain): three builds killed
-    in three stages, then a full rebuild on another day. Its ``recovery.json`` beside the project
+    """A copy of the shared build after the kill chain (test_atomic.kill_chain): two builds killed
+    in two stages, then a full rebuild on another day. Its ``recovery.json`` beside the project
     records what the chain saw; the atomicity and reproducibility tests read it and the rebuilt site.
     """
     from test_atomic import kill_chain

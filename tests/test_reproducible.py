@@ -12,7 +12,7 @@ Known sources of difference and how the build removes them:
 Both builds run as subprocesses without ``SOURCE_DATE_EPOCH`` in the environment, as ``make build``
 does. The second is the full rebuild that ends the kill chain (``conftest.recovered_build``, see
 tests/test_atomic.py): it runs in another folder, with MkDocs' clock set to another day, on a copy
-of the first build's project after three builds were killed in it, and must still give the same
+of the first build's project after two builds were killed in it, and must still give the same
 bytes. It is not a clean build, which makes the check stricter: a build reads nothing the killed
 builds left (it publishes a new site/ from fresh staging folders), so any difference is a fault.
 """
