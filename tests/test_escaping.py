@@ -118,6 +118,17 @@ def test_pages_reach_docs_as_rendered(pages: tuple[Page, ...], emitted: dict[str
     assert {p.path: emitted.get(p.path) for p in pages} == {p.path: p.markdown for p in pages}
 
 
+def test_a_page_rendered_alone_is_that_page_of_the_full_render(edition: Edition, pages: tuple[Page, ...]) -> None:
+    """What :func:`rendered` relies on too: ``render_pages(only=…)`` gives exactly the pages asked for, each
+    as the full render has it (the front, which lists the back pages; a chapter; two back pages)."""
+    full = {p.path: p for p in pages}
+    chapter = f"{edition.document.chapters[1].slug}.md"
+    for wanted in ({"index.md"}, {chapter}, {"apparatus.md", "changes.md"}):
+        alone = render_pages(edition, only=wanted)
+        assert {p.path for p in alone} == wanted
+        assert all(p == full[p.path] for p in alone), wanted
+
+
 def with_article(edition: Edition, **changes: Any) -> Edition:
     meta = dataclasses.replace(edition.config.metadata, article=dataclasses.replace(edition.meta, **changes))
     return dataclasses.replace(edition, config=dataclasses.replace(edition.config, metadata=meta))
