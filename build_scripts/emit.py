@@ -123,16 +123,32 @@ def glossary_text(entry: GlossaryEntry) -> str:
     return f"{head}\n{entry.definition}"
 
 
+#: The last changelog made, with the edition and notes it was made from: a build makes it for the pages
+#: (the Changes page, each changed ¶'s link) and again for ``downloads/changelog.json``.
+_LAST_HISTORY: list[tuple[Edition, tuple[NoteText, ...], Changelog]] = []
+
+
 def edition_history(edition: Edition, notes: Sequence[NoteText]) -> Changelog:
     """The changelog from the earlier releases (``edition.earlier``) to this edition.
 
     This edition is read exactly as an earlier release is: from the ``edition.json`` and
-    ``references.bib`` it publishes, so every version is compared through the same reader.
+    ``references.bib`` it publishes, so every version is compared through the same reader. The
+    result for the same edition (the same object: records are immutable) and notes is reused.
     """
+    notes = tuple(notes)
+    if _LAST_HISTORY and _LAST_HISTORY[0][0] is edition and _LAST_HISTORY[0][1] == notes:
+        return _LAST_HISTORY[0][2]
     files = {EDITION_JSON: edition_json(edition, notes), REFERENCES_BIB: bibtex_text(edition.bibliography)}
     latest = load_snapshot(edition.config.metadata.edition.version, files.get)
     paths = {p.id: "" if p.slug == "index" else f"{p.slug}/" for p in edition.config.pages}
-    return compare_versions((*edition.earlier, latest), paths)
+    history = compare_versions((*edition.earlier, latest), paths)
+    _LAST_HISTORY[:] = [(edition, notes, history)]
+    return history
+
+
+def forget_history() -> None:
+    """Drop the reused changelog (:func:`edition_history`)."""
+    _LAST_HISTORY.clear()
 
 
 def emit(edition: Edition, pages: tuple[Page, ...]) -> dict[str, str]:

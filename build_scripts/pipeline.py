@@ -26,7 +26,7 @@ from .datafiles import read_text
 from .decisions import load_decisions
 from .diagnostics import BuildError, Diagnostic, Location
 from .edition import Edition
-from .emit import emit, write_files
+from .emit import emit, forget_history, write_files
 from .glossary import check_pinyin, find_occurrences, load_glossary, load_link_policy
 from .latex import plain
 from .pages import environment, render_pages
@@ -171,6 +171,7 @@ def forget_process_caches() -> None:
     environment.cache_clear()
     plain.cache_clear()
     forget_archives()
+    forget_history()
 
 
 def build_sites(config: Config, work: Staging, releases: tuple[Release, ...], *, offline: bool, t: StageTimer) -> None:
