@@ -264,6 +264,21 @@ def test_a_link_to_an_older_change_lands_on_it_on_a_phone(phone: Any, site_serve
     assert_target_in_view(phone, phone.locator(f"p.change[id='{change}']"), CHANGE_TARGET_BACKGROUND)
 
 
+def test_a_link_to_a_reference_laid_out_late_lands_on_it_on_a_phone(phone: Any, site_server: str) -> None:
+    """References lays out most entries only near the screen (content-visibility); a link to the last
+    of those (the farthest from the top) still lands on it, marked, and it stays put."""
+    phone.goto(site_server + "references/")
+    key = str(
+        phone.evaluate(
+            """() => [...document.querySelectorAll('article p.reference')]
+                 .filter(p => getComputedStyle(p).contentVisibility === 'auto').pop().id"""
+        )
+    )
+    phone.goto(f"{site_server}references/#{key}")
+    phone.wait_for_load_state("networkidle")
+    assert_target_in_view(phone, phone.locator(f"p.reference[id='{key}']"), TARGET_BACKGROUND)
+
+
 # --- citing ----------------------------------------------------------------------------------
 
 
