@@ -110,6 +110,17 @@ def phone(_phone_tab: Any) -> Any:
     return fresh(_phone_tab)
 
 
+@pytest.fixture
+def own_page(browser: Any) -> Iterator[Any]:
+    """A desktop tab in a context of its own (no clipboard permission), for a test that changes what the
+    shared tab cannot undo: an init script, a route."""
+    context = browser.new_context(**DESKTOP)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @contextlib.contextmanager
 def requests_made(tab: Any) -> Iterator[list[str]]:
     """The URL of every request ``tab`` makes inside the ``with`` block."""

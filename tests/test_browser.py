@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import DESKTOP, requests_made, type_query
+from browsing import requests_made, type_query
 
 from build_scripts.config import Config, load_config
 from build_scripts.edition import Edition
@@ -27,16 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SLUGS = page_slugs(load_config())
 TARGET_BACKGROUND = "rgb(255, 243, 176)"  # docs/assets/edition.css, p.para:target
 CHANGE_TARGET_BACKGROUND = "rgba(82, 108, 254, 0.1)"  # p.change:target: Material's indigo accent, 10 %
-
-
-@pytest.fixture
-def own_page(browser: Any) -> Iterator[Any]:
-    """A tab in a context of its own, for a test that changes what the shared tab cannot undo."""
-    context = browser.new_context(**DESKTOP)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def chapter_slug(edition: Edition, block_id: str) -> str:

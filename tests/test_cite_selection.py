@@ -20,7 +20,6 @@ from urllib.parse import unquote
 
 import pytest
 import yaml
-from browsing import DESKTOP
 from pybtex.database import parse_string
 
 from build_scripts.config import Config
@@ -290,10 +289,9 @@ def test_keyboard_reaches_cite_selection_nothing_moves_and_escape_closes_it(
 
 
 def test_without_the_clipboard_api_the_link_is_shown_to_copy(
-    browser: Any, site_server: str, edition: Edition, config: Config
+    own_page: Any, site_server: str, edition: Edition, config: Config
 ) -> None:
-    context = browser.new_context(**DESKTOP)
-    page = context.new_page()
+    page = own_page
     page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
     page.goto(f"{site_server}{SLUG}/")
     page.evaluate(SELECT, [PARAGRAPH, sentence(edition)])
@@ -303,4 +301,3 @@ def test_without_the_clipboard_api_the_link_is_shown_to_copy(
     assert field.is_visible()
     assert field.input_value().startswith(f"{versioned_base(config)}{SLUG}/#p3:~:text=")
     assert page.evaluate("document.activeElement.selectionEnd") == len(field.input_value())
-    context.close()

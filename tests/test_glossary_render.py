@@ -9,11 +9,9 @@ A control run with the font file blocked shows the check does see a fallback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browsing import DESKTOP
 from fontTools.ttLib import TTFont
 
 from build_scripts.config import ROOT
@@ -38,15 +36,6 @@ def platform_fonts(context: Any, tab: Any, selector: str) -> list[tuple[str, lis
         out.append((text, cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]))
     cdp.detach()
     return out
-
-
-@pytest.fixture
-def glossary_tab(browser: Any, site_server: str) -> Iterator[tuple[Any, Any]]:
-    """A tab of its own: the control blocks the font file with a route, which a shared tab would keep."""
-    context = browser.new_context(**DESKTOP)
-    tab = context.new_page()
-    yield context, tab
-    context.close()
 
 
 def open_glossary(tab: Any, site_server: str) -> None:
@@ -78,10 +67,9 @@ def test_hanzi_are_drawn_by_the_bundled_font_alone(page: Any, site_server: str, 
         assert fonts[0]["glyphCount"] == len(text.replace(" ", "")), (text, fonts)
 
 
-def test_control_without_the_font_file_the_check_sees_a_fallback(
-    glossary_tab: tuple[Any, Any], site_server: str
-) -> None:
-    context, tab = glossary_tab
+def test_control_without_the_font_file_the_check_sees_a_fallback(own_page: Any, site_server: str) -> None:
+    """On a tab of its own: the route that blocks the font file would stay on the shared tab."""
+    context, tab = own_page.context, own_page
     tab.route("**/NotoSansSC-edition.woff2", lambda route: route.abort())
     open_glossary(tab, site_server)
     nodes = platform_fonts(context, tab, ".hanzi")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from browsing import type_query
+from browsing import DESKTOP, type_query
 from htmltext import shown_by_id
 
 from build_scripts.config import load_config
@@ -41,7 +41,7 @@ def _surnames() -> list[Any]:
 @pytest.fixture(scope="module")
 def search_page(browser: Any, site_server: str) -> Any:
     """One tab for every query: the page and Material's search index load once, not once per query."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.goto(site_server)
     yield page
